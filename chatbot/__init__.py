@@ -1,0 +1,25 @@
+"""Answer patients' questions about hemifacial spasm strictly from a clinic's documents."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .answer import Citation, Reply, ReplyType
+from .bot import Bot
+from .config import Settings, load_settings
+from .errors import ChatbotError, ConfigError, CorpusError, EvalFileError, RequestError
+
+__all__ = [
+    "Bot",
+    "ChatbotError",
+    "Citation",
+    "ConfigError",
+    "CorpusError",
+    "EvalFileError",
+    "Reply",
+    "ReplyType",
+    "RequestError",
+    "Settings",
+    "__version__",
+    "load_settings",
+]

@@ -1,0 +1,227 @@
+"""Command line: ``chatbot ask | chat | index`` (and more from later modules).
+
+Each command parses its options, calls the core and renders the result. Errors
+raised on purpose become a message on stderr and an exit code: 1 for a corpus with
+bad files, 2 for a usage, configuration or file error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .answer import Reply, ReplyType
+from .bot import Bot
+from .config import Settings, load_settings
+from .errors import ChatbotError, ConfigError, CorpusError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CORPUS = 1
+EXIT_USAGE = 2
+
+
+def corpus_options(func: F) -> F:
+    """--corpus and --config, shared by every command."""
+    func = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Clinic profile (TOML or YAML). Default: $CHATBOT_CONFIG, else built-in defaults.",
+    )(func)
+    func = click.option(
+        "--corpus",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Folder of documents (or one FAQ file) to answer from. Default: the bundled corpus.",
+    )(func)
+    return func
+
+
+def make_settings(config_path: Path | None, **overrides: Any) -> Settings:
+    """Settings from defaults, profile, environment and these flags; exit 2 on a bad value."""
+    try:
+        return load_settings(config_path=config_path, env=os.environ, overrides=overrides)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def make_bot(settings: Settings) -> Bot:
+    try:
+        return Bot.from_settings(settings)
+    except CorpusError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except ChatbotError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def render_reply(reply: Reply, *, width: int = 88) -> str:
+    """A reply as terminal text: reply, corrections, numbered sources, disclaimer."""
+    lines: list[str] = []
+    if reply.type is ReplyType.URGENT:
+        lines.append("!! URGENT !!")
+    for correction in reply.corrections:
+        lines.append(f"(Searched for '{correction.corrected}' instead of '{correction.original}'.)")
+    lines.extend(textwrap.wrap(reply.reply, width=width) or [reply.reply])
+    if reply.passages:
+        lines.append("")
+        lines.append("Sources:")
+        for passage in reply.passages:
+            lines.append(passage.citation.display())
+            body = " ".join(passage.text.split())
+            lines.extend(textwrap.wrap(body, width=width, initial_indent="    ", subsequent_indent="    "))
+    if reply.suggestions and reply.type is not ReplyType.ANSWER:
+        lines.append("")
+        lines.append("You could ask:")
+        lines.extend(f"  - {suggestion}" for suggestion in reply.suggestions)
+    lines.append("")
+    lines.extend(textwrap.wrap(f"Note: {reply.disclaimer}", width=width))
+    return "\n".join(lines)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="chatbot")
+def main() -> None:
+    """Answer patients' questions about hemifacial spasm and its treatments, quoting
+    only the clinic's own documents, with sources and a medical disclaimer.
+
+    \b
+    Start here:
+      chatbot ask "How long does Botox last?"   one question, answer with sources
+      chatbot chat                              a conversation (for reception staff)
+      chatbot index                             check the documents and list their sections
+
+    Every command takes --corpus DIR to use another folder of documents.
+    """
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the reply as JSON (the same structure as the HTTP API).")
+@click.option("--top-k", type=click.IntRange(1, 20), default=None, help="How many passages to show (default 3).")
+@corpus_options
+def ask(question: str, as_json: bool, top_k: int | None, corpus: Path | None, config_path: Path | None) -> None:
+    """Ask one QUESTION and print the answer with its sources.
+
+    Example: chatbot ask "What are the risks of MVD?"
+    """
+    settings = make_settings(config_path, corpus=corpus, top_k=top_k)
+    bot = make_bot(settings)
+    if not question.strip():
+        raise click.UsageError("the question is empty; type a question in quotes")
+    reply = bot.ask(question)
+    if as_json:
+        click.echo(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_reply(reply))
+
+
+CHAT_HELP = """Type a question and press Enter. Commands:
+  show N    show source [N] of the last answer in full, with where it is in the document
+  new       start a new conversation (forget the topic)
+  help      this help
+  quit      leave (or Ctrl-D)"""
+
+
+@main.command()
+@corpus_options
+def chat(corpus: Path | None, config_path: Path | None) -> None:
+    """Have a conversation: ask questions one after another.
+
+    Made for reception staff on the phone: answers show numbered sources, 'show 2'
+    prints source [2] in full, the arrow keys recall earlier questions, and 'quit'
+    or Ctrl-D leaves.
+    """
+    settings = make_settings(config_path, corpus=corpus)
+    bot = make_bot(settings)
+    try:
+        import readline  # noqa: F401  (arrow-key history for input())
+    except ImportError:  # pragma: no cover - not on every platform
+        pass
+    click.echo(f"chatbot {__version__}: {len(bot.corpus.documents)} documents, {len(bot.passages)} passages.")
+    click.echo(CHAT_HELP)
+    last: Reply | None = None
+    context: str | None = None
+    while True:
+        try:
+            line = input("\nquestion> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            click.echo("\nGoodbye.")
+            return
+        if not line:
+            continue
+        command, _, argument = line.partition(" ")
+        if command.lower() in {"quit", "exit", ":q", "bye"} and not argument:
+            click.echo("Goodbye.")
+            return
+        if command.lower() in {"help", "?"} and not argument:
+            click.echo(CHAT_HELP)
+            continue
+        if command.lower() == "new" and not argument:
+            context, last = None, None
+            click.echo("New conversation.")
+            continue
+        if command.lower() == "show" and argument.strip().strip("[]").isdigit():
+            click.echo(show_source(bot, last, int(argument.strip().strip("[]"))))
+            continue
+        last = ask_in_conversation(bot, line, context)
+        context = last.context
+        click.echo(render_reply(last))
+
+
+def ask_in_conversation(bot: Bot, message: str, context: str | None) -> Reply:
+    """Ask with the conversation context when the bot supports follow-ups."""
+    ask_with_context: Any = bot.ask
+    try:
+        return ask_with_context(message, context=context)  # type: ignore[no-any-return]
+    except TypeError:
+        return bot.ask(message)
+
+
+def show_source(bot: Bot, reply: Reply | None, number: int) -> str:
+    if reply is None or not reply.passages:
+        return "There is no answer with sources yet; ask a question first."
+    if not 1 <= number <= len(reply.passages):
+        return f"The last answer has sources 1 to {len(reply.passages)}; try 'show 1'."
+    cited = reply.passages[number - 1]
+    passage = bot.index.passage(cited.id)
+    where = ""
+    if passage is not None:
+        document = bot.corpus.document(passage.document_id)
+        if document is not None:
+            line = document.text.count("\n", 0, passage.start) + 1
+            where = f" (line {line} of {passage.source})"
+    return f"{cited.citation.display()}{where}\n\n{cited.text}"
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@corpus_options
+def index(as_json: bool, corpus: Path | None, config_path: Path | None) -> None:
+    """Check the documents: list each document, its sections and passage counts.
+
+    Exits 1 when a file could not be read (each bad file is named with its line),
+    so it can guard a corpus change in a script.
+    """
+    from .report import corpus_report
+
+    settings = make_settings(config_path, corpus=corpus)
+    bot = make_bot(settings)
+    report = corpus_report(bot)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.render())
+    if bot.corpus.errors:
+        sys.exit(EXIT_CORPUS)

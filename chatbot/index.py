@@ -1,0 +1,82 @@
+"""The search index: passages, the analyzer and a BM25+ index -> ranked :class:`Hit` lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .analysis import Analyzer, Query, Vocabulary, vocabulary_of
+from .bm25 import BM25Index, BM25Params
+from .errors import IndexBuildError
+from .passages import Passage
+
+__all__ = ["Hit", "PassageIndex"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A passage that matched a query, its BM25+ score and the query terms it contains."""
+
+    passage: Passage
+    score: float
+    matched: float
+    matched_terms: tuple[str, ...]
+
+
+class PassageIndex:
+    """BM25+ over passages (title and headings indexed with the body text)."""
+
+    def __init__(self, passages: Sequence[Passage], *, analyzer: Analyzer, params: BM25Params | None = None) -> None:
+        if not passages:
+            raise IndexBuildError("no passages to index; the corpus has no text")
+        self.passages = tuple(passages)
+        self.analyzer = analyzer
+        terms = [analyzer.terms(passage.search_text) for passage in self.passages]
+        self.bm25 = BM25Index(terms, params=params)
+        self.vocabulary: Vocabulary = vocabulary_of(analyzer, (p.search_text for p in self.passages))
+        self.known_terms = self.bm25.terms
+        self._by_id = {passage.id: i for i, passage in enumerate(self.passages)}
+        self._terms_of = lru_cache(maxsize=4096)(self._passage_terms)
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def _passage_terms(self, position: int) -> frozenset[str]:
+        return frozenset(self.analyzer.terms(self.passages[position].search_text))
+
+    def passage(self, passage_id: str) -> Passage | None:
+        position = self._by_id.get(passage_id)
+        return None if position is None else self.passages[position]
+
+    def terms_of(self, passage: Passage) -> frozenset[str]:
+        """The index terms of one passage."""
+        return self._terms_of(self._by_id[passage.id])
+
+    def query(self, text: str, *, correct_spelling: bool = True) -> Query:
+        """Analyse a question against this corpus' vocabulary."""
+        return self.analyzer.query(
+            text, self.vocabulary if correct_spelling else None, known_terms=self.known_terms
+        )
+
+    def search(self, query: Query, *, top_k: int, with_terms: bool = True) -> list[Hit]:
+        """Passages matching at least one query term, best first (ties: corpus order)."""
+        found = self.bm25.search(query.terms, top_k=min(top_k, len(self.passages)))
+        hits = []
+        for scored in found:
+            matched_terms: tuple[str, ...] = ()
+            if with_terms:
+                own = self._terms_of(scored.index)
+                matched_terms = tuple(dict.fromkeys(term for term in query.terms if term in own))
+            hits.append(
+                Hit(
+                    passage=self.passages[scored.index],
+                    score=scored.score,
+                    matched=scored.matched,
+                    matched_terms=matched_terms,
+                )
+            )
+        return hits
+
+    def best_possible(self, query: Query) -> float:
+        return self.bm25.best_possible(query.terms)
