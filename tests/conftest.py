@@ -1,0 +1,68 @@
+"""Shared fixtures, named for what they return."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chatbot.bot import Bot
+from chatbot.config import Settings
+from chatbot.corpus import bundled_corpus_dir
+
+SMALL_DOC = """---
+title: Small test document
+---
+
+## Botox
+
+Botulinum toxin injections relax the twitching muscles. The effect lasts about three months.
+
+## Surgery
+
+Microvascular decompression moves the artery away from the facial nerve. Most patients go home after two days.
+"""
+
+
+@pytest.fixture(autouse=True)
+def _clear_chatbot_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees CHATBOT_* variables from the developer's shell."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("CHATBOT_"):
+            monkeypatch.delenv(name, raising=False)
+    yield
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    """A small corpus folder with one Markdown document."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "small.md").write_text(SMALL_DOC, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def bundled_corpus() -> Path:
+    return bundled_corpus_dir()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Default settings on the bundled corpus."""
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def bot() -> Bot:
+    """A bot on the bundled corpus with default settings (built once per session)."""
+    return Bot.from_settings(Settings())
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
