@@ -14,14 +14,17 @@ passages that match at least one term.
 :meth:`BM25Index.scores` equals ``BM25Plus(corpus).get_scores(query)`` (a
 differential test proves it). Instead of looping over every passage per term, the
 index stores, per term, the passages containing it and their precomputed term
-weights; a query adds those postings into a score vector with numpy and selects the
-top k with ``argpartition`` over the touched passages only.
+weights (one CSR-style pair of arrays); a query adds those postings into a score
+vector with numpy. Terms found in a large share of the passages also keep a dense
+weight vector, because adding a dense vector is several times cheaper than
+scattering the same number of postings. The top-k step never sorts every score: a
+strided sample gives a lower bound for the k-th best score, and only the passages
+at or above it are sorted (see :func:`top_positions`).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,7 +33,19 @@ import numpy.typing as npt
 
 from .errors import IndexBuildError
 
-__all__ = ["BM25Index", "BM25Params", "ScoredPassage"]
+__all__ = ["BM25Index", "BM25Params", "ScoredPassage", "top_positions"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Corpora smaller than this keep no dense vectors (scattering is cheap enough).
+DENSE_MIN_PASSAGES = 4096
+#: A term gets a dense vector when it is in at least 1/DENSE_SHARE of the passages.
+DENSE_SHARE = 8 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32
+#: Upper bound on the memory spent on dense vectors.
+DENSE_BUDGET_BYTES = 256 * 1024 * 1024
+# numpy >= 2 has a fast ufunc.at; older versions are faster with fancy-index +=.
+_FAST_ADD_AT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +57,8 @@ class BM25Params:
     delta: float = 1.0
 
     def __post_init__(self) -> None:
-        for name, value, low, high in (("k1", self.k1, 0.0, 3.0), ("b", self.b, 0.0, 1.0), ("delta", self.delta, 0.0, 3.0)):
+        bounds = (("k1", self.k1, 0.0, 3.0), ("b", self.b, 0.0, 1.0), ("delta", self.delta, 0.0, 3.0))
+        for name, value, low, high in bounds:
             if not (isinstance(value, (int, float)) and low <= value <= high) or math.isnan(value):
                 raise IndexBuildError(f"BM25 parameter {name} must be between {low} and {high}, got {value!r}")
 
@@ -56,6 +72,33 @@ class ScoredPassage:
     matched: float
 
 
+def top_positions(scores: FloatArray, k: int) -> IntArray:
+    """Positions of the ``k`` highest positive ``scores``, best first, ties by position.
+
+    Exact, without sorting every score: the k-th best of a strided sample is a lower
+    bound for the k-th best overall (the sample's k best are all in ``scores``), so
+    every passage of the true top k, ties at the cut included, is at or above it.
+    Only those (about ``k * stride``) are sorted.
+    """
+    if k < 1:
+        raise IndexBuildError(f"top_k must be at least 1, got {k}")
+    n = len(scores)
+    threshold = 0.0
+    if n > 64 * k:
+        stride = max(1, n // max(64 * k, math.isqrt(k * n)))
+        sample = scores[::stride]
+        if len(sample) > k:
+            threshold = float(np.partition(sample, len(sample) - k)[len(sample) - k])
+    candidates = np.flatnonzero(scores >= threshold) if threshold > 0.0 else np.flatnonzero(scores > 0.0)
+    values = scores[candidates]
+    if len(candidates) > 8 * k:  # many ties or a poor sample: cut before sorting
+        kth = values[np.argpartition(values, len(values) - k)[len(values) - k]]
+        keep = values >= kth
+        candidates, values = candidates[keep], values[keep]
+    order = np.lexsort((candidates, -values))[:k]
+    return candidates[order].astype(np.int64, copy=False)
+
+
 class BM25Index:
     """Inverted BM25+ index over ``corpus`` (one term list per passage)."""
 
@@ -63,39 +106,60 @@ class BM25Index:
         if not corpus:
             raise IndexBuildError("cannot build a BM25 index over an empty corpus")
         self.params = params or BM25Params()
-        self.size = len(corpus)
-        lengths = np.fromiter((len(doc) for doc in corpus), dtype=np.float64, count=self.size)
-        total = float(lengths.sum())
-        self.avgdl = total / self.size if total else 1.0
-        postings: dict[str, tuple[list[int], list[float]]] = {}
-        for position, doc in enumerate(corpus):
-            for term, tf in Counter(doc).items():
-                entry = postings.get(term)
-                if entry is None:
-                    entry = postings[term] = ([], [])
-                entry[0].append(position)
-                entry[1].append(float(tf))
+        self.size = n = len(corpus)
+        # Term ids for every token, in passage order; one sort groups them by term.
+        ids: dict[str, int] = {}
+        flat = np.fromiter(
+            (ids.setdefault(term, len(ids)) for doc in corpus for term in doc), dtype=np.int64
+        )
+        lengths = np.fromiter((len(doc) for doc in corpus), dtype=np.int64, count=n)
+        total = int(lengths.sum())
+        self.avgdl = total / n if total else 1.0
+        passage_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        pairs, tf = np.unique(flat * n + passage_of, return_counts=True)  # sorted by term, then passage
+        term_of = pairs // n
+        positions = (pairs % n).astype(np.int32)
+        starts = np.searchsorted(term_of, np.arange(len(ids) + 1, dtype=np.int64))
+        df = np.diff(starts)
         k1, b = self.params.k1, self.params.b
-        norm = k1 * (1.0 - b + b * lengths / self.avgdl)
-        self.idf: dict[str, float] = {}
-        self._postings: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {}
-        for term, (positions, tfs) in postings.items():
-            idx = np.asarray(positions, dtype=np.int32)
-            tf = np.asarray(tfs, dtype=np.float64)
-            idf = math.log((self.size + 1) / len(positions))
-            self.idf[term] = idf
-            self._postings[term] = (idx, idf * (tf * (k1 + 1.0)) / (norm[idx] + tf))
+        norm = k1 * (1.0 - b + b * lengths.astype(np.float64) / self.avgdl)
+        idf_by_id = np.log((n + 1) / df.astype(np.float64))
+        tf_f = tf.astype(np.float64)
+        self._positions = positions
+        self._weights: FloatArray = idf_by_id[term_of] * (tf_f * (k1 + 1.0)) / (norm[positions] + tf_f)
+        del flat, passage_of, pairs, term_of, tf, tf_f
+        self._term_ids = ids
+        self._starts = starts
+        self.idf: dict[str, float] = {term: float(idf_by_id[i]) for term, i in ids.items()}
+        self._dense: dict[int, FloatArray] = {}
+        if n >= DENSE_MIN_PASSAGES:
+            budget = DENSE_BUDGET_BYTES // (8 * n)
+            for term_id in np.argsort(-df, kind="stable")[:budget]:
+                if df[term_id] * DENSE_SHARE < n:
+                    break
+                vector = np.zeros(n, dtype=np.float64)
+                lo, hi = starts[term_id], starts[term_id + 1]
+                vector[positions[lo:hi]] = self._weights[lo:hi]
+                self._dense[int(term_id)] = vector
 
     def __contains__(self, term: object) -> bool:
-        return term in self._postings
+        return term in self._term_ids
 
     @property
     def terms(self) -> frozenset[str]:
-        return frozenset(self._postings)
+        return frozenset(self._term_ids)
 
     def document_frequency(self, term: str) -> int:
-        entry = self._postings.get(term)
-        return 0 if entry is None else len(entry[0])
+        term_id = self._term_ids.get(term)
+        return 0 if term_id is None else int(self._starts[term_id + 1] - self._starts[term_id])
+
+    def postings(self, term: str) -> tuple[npt.NDArray[np.int32], FloatArray]:
+        """Passage positions containing ``term`` and the term's BM25+ weight in each."""
+        term_id = self._term_ids.get(term)
+        if term_id is None:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        lo, hi = self._starts[term_id], self._starts[term_id + 1]
+        return self._positions[lo:hi], self._weights[lo:hi]
 
     def baseline(self, query: Sequence[str]) -> float:
         """The score every passage gets for ``query`` even when it matches nothing."""
@@ -105,16 +169,25 @@ class BM25Index:
         """The matched score a passage would get with every known query term, infinitely often."""
         return float(sum(self.idf.get(term, 0.0) for term in query) * (self.params.k1 + 1.0))
 
-    def matched_scores(self, query: Sequence[str]) -> npt.NDArray[np.float64]:
-        """Per passage, the part of the score that comes from matching terms."""
+    def matched_scores(self, query: Sequence[str]) -> FloatArray:
+        """Per passage, the part of the score that comes from matching terms (0 if none match)."""
         scores = np.zeros(self.size, dtype=np.float64)
         for term in query:
-            entry = self._postings.get(term)
-            if entry is not None:
-                scores[entry[0]] += entry[1]
+            term_id = self._term_ids.get(term)
+            if term_id is None:
+                continue
+            dense = self._dense.get(term_id)
+            if dense is not None:
+                np.add(scores, dense, out=scores)
+                continue
+            lo, hi = self._starts[term_id], self._starts[term_id + 1]
+            if _FAST_ADD_AT:
+                np.add.at(scores, self._positions[lo:hi], self._weights[lo:hi])
+            else:  # pragma: no cover - numpy < 2; positions are unique per term
+                scores[self._positions[lo:hi]] += self._weights[lo:hi]
         return scores
 
-    def scores(self, query: Sequence[str]) -> npt.NDArray[np.float64]:
+    def scores(self, query: Sequence[str]) -> FloatArray:
         """BM25+ score of every passage; equals rank_bm25's ``BM25Plus.get_scores``."""
         return self.matched_scores(query) + self.baseline(query)
 
@@ -122,24 +195,12 @@ class BM25Index:
         """The ``top_k`` best passages matching at least one term; ties by position."""
         if top_k < 1:
             raise IndexBuildError(f"top_k must be at least 1, got {top_k}")
-        known = [term for term in query if term in self._postings]
+        known = [term for term in query if term in self._term_ids]
         if not known:
             return []
-        if len(known) == 1:
-            candidates, weights = self._postings[known[0]]
-            matched = weights
-        else:
-            scores = self.matched_scores(known)
-            candidates = np.unique(np.concatenate([self._postings[term][0] for term in set(known)]))
-            matched = scores[candidates]
-        if len(candidates) > top_k:
-            cut = np.argpartition(-matched, top_k - 1)[:top_k]
-            threshold = matched[cut].min()
-            keep = np.flatnonzero(matched >= threshold)  # every tie at the cut, for a stable order
-            candidates, matched = candidates[keep], matched[keep]
-        order = np.lexsort((candidates, -matched))[:top_k]
+        matched = self.matched_scores(known)
         base = self.baseline(query)
         return [
-            ScoredPassage(index=int(candidates[i]), score=float(matched[i]) + base, matched=float(matched[i]))
-            for i in order
+            ScoredPassage(index=int(i), score=float(matched[i]) + base, matched=float(matched[i]))
+            for i in top_positions(matched, top_k)
         ]
