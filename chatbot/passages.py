@@ -82,7 +82,9 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        head = text[start : match.start() + 1]
+        # Only the last word matters; a bounded window keeps this linear when many candidate
+        # ends are skipped in a row ("A. B. C. ..." would otherwise rescan the whole head each time).
+        head = text[max(start, match.start() - 200) : match.start() + 1]
         last_word = re.split(r"\s", head.rstrip(".!?\"')]"))[-1].lower()
         if last_word.rstrip(".") in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
             continue

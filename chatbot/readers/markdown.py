@@ -12,7 +12,9 @@ from ..corpus import Document, read_text_file, register_reader
 from ..errors import CorpusError
 from .structure import Line, build_blocks, content_span, iter_lines
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(\S.*?)(?:[ \t]+#+)?[ \t]*$")
+# The optional closing hashes ("## Title ##") are stripped in code (heading_name): a lazy
+# ".*?" followed by optional "[ \t]+#+" backtracks quadratically on a line of many spaces.
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(\S.*)$")
 _ITEM = re.compile(r"^\s{0,8}(?:[-*+•]|\d{1,3}[.)])[ \t]+\S")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
@@ -46,6 +48,15 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, str], int]:
     return meta, min(body_start, len(text))
 
 
+def heading_name(rest: str) -> str:
+    """Heading text without a closing run of '#' (which needs a space before it)."""
+    name = rest.rstrip()
+    bare = name.rstrip("#")
+    if bare != name and bare[-1:] in (" ", "\t"):
+        name = bare
+    return name.strip()
+
+
 def humanise(stem: str) -> str:
     words = re.sub(r"[_-]+", " ", stem).strip()
     return words[:1].upper() + words[1:] if words else stem
@@ -71,7 +82,7 @@ def read_markdown(path: Path, document_id: str) -> Document:
         heading = None if in_fence else _HEADING.match(raw)
         if heading:
             level = len(heading.group(1))
-            name = heading.group(2).strip()
+            name = heading_name(heading.group(2))
             if level == 1 and not title_heading_seen and (not title or name == title):
                 title = title or name
                 title_heading_seen = True

@@ -18,7 +18,9 @@ from .structure import Line, build_blocks, content_span, iter_lines
 _BULLET = re.compile(r"^\s*(?:[•·▪◦‣*\-–—]|\d{1,3}[.)])\s+\S")
 _NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+\S")
 _CHROME = (
-    re.compile(r"^\w[\w ]{0,30}(?:\s*(?:>|»|/)\s*\w[\w ]{0,30}){1,6}$"),  # breadcrumbs: More>Health>Recovery
+    # breadcrumbs: More>Health>Recovery. Spaces before a separator belong to the word class only:
+    # "[\w ]{0,30}\s*" split them two ways per step, exponential backtracking (seconds on 100 chars).
+    re.compile(r"^\w[\w \t]{0,30}(?:(?:>|»|/)\s*\w[\w \t]{0,30}){1,6}$"),
     re.compile(r"^comments?\s*\(\d+\)$", re.IGNORECASE),
     re.compile(r"^(?:log ?in|sign ?in|registration)\b.{0,40}\b(?:required|to comment)\b.{0,40}$", re.IGNORECASE),
     re.compile(r"^\S{1,40}\s?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?$"),  # author + timestamp
