@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .corpus import Block, Document, slugify
@@ -138,10 +139,14 @@ def _pack(units: list[_Unit], options: SplitOptions) -> list[tuple[int, int]]:
     return [(group[0].start, group[-1].end) for group in passages]
 
 
-def _sections(blocks: Iterable[Block]) -> Iterator[list[Block]]:
+def _sections(blocks: Iterable[Block], heading_starts: Sequence[int] = ()) -> Iterator[list[Block]]:
+    """Runs of blocks under one heading; two headings with the same name stay apart."""
     group: list[Block] = []
     for block in blocks:
-        if group and (block.section_path != group[0].section_path or block.page != group[0].page):
+        heading_between = bool(group) and bisect_left(heading_starts, group[-1].end) < bisect_left(
+            heading_starts, block.start
+        )
+        if group and (block.section_path != group[0].section_path or block.page != group[0].page or heading_between):
             yield group
             group = []
         group.append(block)
@@ -185,7 +190,8 @@ def split(document: Document, options: SplitOptions | None = None) -> list[Passa
             )
         )
 
-    for group in _sections(document.blocks):
+    heading_starts = sorted(heading.start for heading in document.headings)
+    for group in _sections(document.blocks, heading_starts):
         if group[0].kind == "faq":
             for block in group:
                 add(f"{document.id}:{block.row_id}", block, block.start, block.end, block.text)

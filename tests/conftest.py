@@ -51,6 +51,25 @@ def bundled_corpus() -> Path:
     return bundled_corpus_dir()
 
 
+ORIGINALS = Path(__file__).resolve().parents[2] / "shared" / "documents"
+
+
+@pytest.fixture
+def original_documents(tmp_path: Path) -> Path:
+    """The two documents as received (plain text), copied into a corpus folder.
+
+    They live beside the repository, not in it; without them the test is skipped.
+    """
+    originals = sorted(ORIGINALS.glob("*.txt")) if ORIGINALS.is_dir() else []
+    if not originals:
+        pytest.skip("original .txt documents not available (expected in ../shared/documents beside the repo)")
+    folder = tmp_path / "originals"
+    folder.mkdir()
+    for path in originals:
+        (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def settings() -> Settings:
     """Default settings on the bundled corpus."""

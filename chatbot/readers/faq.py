@@ -52,7 +52,7 @@ def _row_block(path: Path, row: dict[str, Any], line: int, start: int, end: int,
 
 def _check_unique(path: Path, blocks: list[Block], lines: list[int]) -> None:
     seen: dict[str, int] = {}
-    for block, line in zip(blocks, lines):
+    for block, line in zip(blocks, lines, strict=True):
         assert block.row_id is not None  # set by _row_block for every FAQ row
         if block.row_id in seen:
             raise CorpusError(

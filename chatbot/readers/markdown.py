@@ -17,6 +17,7 @@ from .structure import Line, build_blocks, content_span, iter_lines
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(\S.*)$")
 _ITEM = re.compile(r"^\s{0,8}(?:[-*+•]|\d{1,3}[.)])[ \t]+\S")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # thematic break: ---, ***, ___
 
 
 def split_front_matter(path: Path, text: str) -> tuple[dict[str, str], int]:
@@ -75,7 +76,7 @@ def read_markdown(path: Path, document_id: str) -> Document:
             continue
         if _FENCE.match(raw):
             in_fence = not in_fence
-        if not raw.strip():
+        if not raw.strip() or (not in_fence and _RULE.match(raw)):
             lines.append(Line("blank", "", start, start))
             continue
         cstart, cend = content_span(raw, start)
