@@ -31,6 +31,7 @@ __all__ = [
     "QueryWord",
     "Synonyms",
     "Vocabulary",
+    "load_general_words",
     "load_stopwords",
     "load_synonyms",
     "normalise",
@@ -49,16 +50,44 @@ _COMPARATORS = re.compile(r"(?:more than|over|above|greater than)\s+(?=\d)|(?:le
 _TOKEN = re.compile(r"[<>]?\d{1,12}(?:[.,]\d{1,6})?(?:-\d{1,12}(?:[.,]\d{1,6})?)?%?|[^\W\d_]{1,60}(?:'[^\W\d_]{1,20})?")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 MAX_QUERY_CHARS = 20_000
+DURATION_CONCEPT = "duration"
+PERCENT_CONCEPT = "percent"
+_TIME_UNITS = frozenset({"second", "minut", "hour", "day", "week", "month", "year"})
+
+
+def _is_number(token: str) -> bool:
+    return token[:1].isdigit() or token[:1] in "<>"
 
 _stemmer = SnowballStemmer("english")
 
 
+# British -> American spelling, applied before stemming to passages and questions alike,
+# so "anaesthetic"/"anesthetic", "tumour"/"tumor", "paralyse"/"paralyze" meet. Rules, not
+# a word list: a rule that also rewrites an unrelated word is harmless as long as it
+# does not make two different words equal, because both sides go through it.
+_SPELLING = (
+    (re.compile(r"(?<=[^aeiou])ae(?=[^aeiou])"), "e"),  # anaesthesia, haemorrhage, paediatric
+    (re.compile(r"^oe(?=[dsn])"), "e"),  # oedema, oesophagus, oestrogen
+    (re.compile(r"(?<=[a-z]{3})our(s|ed|ing|ous)?$"), r"or\1"),  # tumour, behaviour, colour
+    (re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)$"), r"iz\1"),  # stabilise, personalised
+    (re.compile(r"(?<=[a-z])ys(e|es|ed|ing)$"), r"yz\1"),  # paralyse, analyse
+    (re.compile(r"(?<=[^aeiou])tre(s)?$"), r"ter\1"),  # centre, litre, theatre
+)
+
+
+def american(word: str) -> str:
+    """One lowercase word with British spellings folded to American ones."""
+    for pattern, replacement in _SPELLING:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Snowball stem of one lowercase word (cached: stemming dominates indexing)."""
+    """Snowball stem of one lowercase word, British spelling folded (cached: stemming dominates indexing)."""
     if not word[:1].isalpha():
         return word
-    return str(_stemmer.stem(word))
+    return str(_stemmer.stem(american(word)))
 
 
 def normalise(text: str) -> str:
@@ -85,14 +114,23 @@ def number_forms(token: str) -> list[str]:
     return forms
 
 
-def load_stopwords(path: Path | None = None) -> frozenset[str]:
-    """The packaged stopword list (or another file in the same format)."""
+def _word_list(name: str, path: Path | None) -> frozenset[str]:
     if path is None:
-        text = resources.files("chatbot").joinpath("data/stopwords.txt").read_text(encoding="utf-8")
+        text = resources.files("chatbot").joinpath(f"data/{name}").read_text(encoding="utf-8")
     else:
         text = path.read_text(encoding="utf-8")
     words = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
     return frozenset(word for word in words if word)
+
+
+def load_stopwords(path: Path | None = None) -> frozenset[str]:
+    """The packaged stopword list (or another file in the same format)."""
+    return _word_list("stopwords.txt", path)
+
+
+def load_general_words(path: Path | None = None) -> frozenset[str]:
+    """Stems of the packaged list of general English words (see ``data/general_words.txt``)."""
+    return frozenset(stem(word) for word in _word_list("general_words.txt", path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +203,7 @@ class QueryWord:
 
     surface: str
     terms: tuple[str, ...]
+    general: bool = False  # a general English word: its absence from the corpus is no evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,8 +254,13 @@ class Vocabulary:
         return self._deletes
 
     def closest(self, word: str) -> str | None:
-        """The corpus word nearest ``word`` within 1 edit (2 for 8+ letters), or None."""
-        if len(word) < 5 or not word.isalpha():
+        """The corpus word nearest ``word`` within 1 edit (2 for 8+ letters), or None.
+
+        A four-letter word is only completed with one missing letter ("botx" ->
+        "botox"): a changed letter in so short a word too often makes another real
+        word ("cost" -> "most").
+        """
+        if len(word) < 4 or not word.isalpha():
             return None
         limit = 2 if len(word) >= 8 else 1
         index = self._index()
@@ -226,7 +270,7 @@ class Vocabulary:
         best: tuple[int, int, str] | None = None
         for candidate in candidates:
             distance = edit_distance(word, candidate, transpositions=True)
-            if distance > limit:
+            if distance > limit or (len(word) == 4 and (len(candidate) != 5 or candidate[0] != word[0])):
                 continue
             key = (distance, -self.counts[candidate], candidate)
             if best is None or key < best:
@@ -237,9 +281,10 @@ class Vocabulary:
 class Analyzer:
     """Turns passages and questions into BM25 terms the same way."""
 
-    def __init__(self, *, stopwords: frozenset[str], synonyms: Synonyms) -> None:
+    def __init__(self, *, stopwords: frozenset[str], synonyms: Synonyms, general: frozenset[str] | None = None) -> None:
         self.stopwords = stopwords
         self.synonyms = synonyms
+        self.general = load_general_words() if general is None else general
 
     @classmethod
     def default(cls, synonyms: Synonyms | None = None) -> Analyzer:
@@ -255,32 +300,75 @@ class Analyzer:
         return out
 
     def _concepts(self, stems: list[str]) -> list[tuple[int, int, str]]:
-        """(start, end, concept) for every synonym phrase found in a stem sequence."""
-        found: list[tuple[int, int, str]] = []
-        covered: dict[str, int] = {}  # concept -> end of its last match
-        for i, first in enumerate(stems):
-            for phrase, concept in self.synonyms.phrases.get(first, ()):  # longest first
-                end = i + len(phrase)
-                if covered.get(concept, -1) >= end or tuple(stems[i:end]) != phrase:
-                    continue
-                found.append((i, end, concept))
-                covered[concept] = end
-        return found
+        """(start, end, concept) for the synonym phrases found in a stem sequence.
 
-    def _analyse(self, tokens: list[str]) -> tuple[list[str], list[QueryWord]]:
+        The longest wording wins: a phrase inside a longer phrase of another concept
+        does not count ("put to sleep" is anaesthesia, not sleep; "back to work" is
+        recovery, not work). Phrases of the same span (a word in two concepts, such
+        as "MRI" for both MRI and scan) all count. A number followed by a unit of time
+        ("3-6 months", "2 weeks") is a duration; a percentage (">90%") is a percent.
+        """
+        found: list[tuple[int, int, str]] = []
+        for i, first in enumerate(stems):
+            for phrase, concept in self.synonyms.phrases.get(first, ()):
+                end = i + len(phrase)
+                if tuple(stems[i:end]) == phrase:
+                    found.append((i, end, concept))
+            if first[:1].isdigit() and i + 1 < len(stems) and stems[i + 1] in _TIME_UNITS:
+                found.append((i, i + 2, DURATION_CONCEPT))
+            if first.endswith("%"):
+                found.append((i, i + 1, PERCENT_CONCEPT))
+        by_start: dict[int, list[tuple[int, str]]] = {}
+        for start, end, concept in found:
+            by_start.setdefault(start, []).append((end, concept))
+        longest = max((end - start for start, end, _c in found), default=0)
+        kept: list[tuple[int, int, str]] = []
+        for start, end, concept in sorted(set(found), key=lambda m: (m[0], m[0] - m[1], m[2])):
+            inside = any(
+                end <= e and (e - s > end - start or (c == concept and e - s != end - start))
+                for s in range(max(0, end - longest), start + 1)
+                for e, c in by_start.get(s, ())
+            )
+            if not inside:
+                kept.append((start, end, concept))
+        return kept
+
+    def _analyse(self, tokens: list[str], *, query: bool = False) -> tuple[list[str], list[QueryWord]]:
+        """Index terms and content words of a token sequence.
+
+        A passage is indexed under its content stems, number forms and every concept
+        it mentions. A question is searched by meaning: a content word that belongs to
+        a concept is searched as that concept only (a phrase such as "put to sleep" as
+        one unit), other words by their stem; numbers always by their number forms. So
+        each thing the patient asks about weighs about the same, whether or not the
+        synonyms file lists it.
+        """
         stems = [stem(token) for token in tokens]
-        concepts = self._concepts(stems)
-        terms: list[str] = []
-        words: list[QueryWord] = []
+        content = [token not in self.stopwords for token in tokens]
+        concepts = [m for m in self._concepts(stems) if any(content[m[0] : m[1]])]
+        if not query:
+            terms: list[str] = []
+            for i, token in enumerate(tokens):
+                if content[i]:
+                    terms.extend(number_forms(token) if _is_number(token) else [stems[i]])
+            terms.extend(CONCEPT_PREFIX + concept for _s, _e, concept in concepts)
+            return terms, []
+        spans: dict[tuple[int, int], list[str]] = {}
+        for start, end, concept in concepts:
+            spans.setdefault((start, end), []).append(CONCEPT_PREFIX + concept)
+        covered = {i for start, end in spans for i in range(start, end)}
+        units: list[tuple[int, QueryWord]] = []
+        for (start, end), names in spans.items():
+            numbers = [form for i in range(start, end) if _is_number(tokens[i]) for form in number_forms(tokens[i])]
+            surface = " ".join(tokens[start:end])
+            units.append((start, QueryWord(surface=surface, terms=tuple(dict.fromkeys([*numbers, *names])))))
         for i, token in enumerate(tokens):
-            if token in self.stopwords:
-                continue
-            word_terms = [stems[i]] if not token[0].isdigit() and not token[0] in "<>" else number_forms(token)
-            word_terms += [CONCEPT_PREFIX + c for s, e, c in concepts if s <= i < e]
-            terms.extend(word_terms if token[0].isdigit() or token[0] in "<>" else [stems[i]])
-            words.append(QueryWord(surface=token, terms=tuple(dict.fromkeys(word_terms))))
-        terms.extend(CONCEPT_PREFIX + concept for _s, _e, concept in concepts)
-        return terms, words
+            if content[i] and i not in covered:
+                word_terms = number_forms(token) if _is_number(token) else [stems[i]]
+                units.append((i, QueryWord(surface=token, terms=tuple(word_terms), general=stems[i] in self.general)))
+        units.sort(key=lambda unit: unit[0])
+        words = [word for _i, word in units]
+        return [term for word in words for term in word.terms], words
 
     def terms(self, text: str) -> list[str]:
         """Index terms of a passage: content stems, number forms and concept tokens."""
@@ -294,13 +382,13 @@ class Analyzer:
             for i, token in enumerate(tokens):
                 if token in self.stopwords or token in vocabulary or stem(token) in known_terms:
                     continue
-                if self.synonyms.phrases.get(stem(token)):
+                if self.synonyms.phrases.get(stem(token)) or stem(token) in self.general:
                     continue
                 fixed = vocabulary.closest(token)
                 if fixed and fixed != token:
                     corrections.append(Correction(original=token, corrected=fixed))
                     tokens[i] = fixed
-        terms, words = self._analyse(tokens)
+        terms, words = self._analyse(tokens, query=True)
         return Query(text=text, terms=tuple(terms), words=tuple(words), corrections=tuple(corrections))
 
 

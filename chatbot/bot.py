@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from .analysis import Analyzer, Query, Synonyms, load_stopwords, load_synonyms
-from .answer import Decision, Reply, ReplyType, answer_text, cite, decide, pick_passages
+from .answer import Decision, Reply, ReplyType, answer_text, cite, decide, pick_passages, rerank
 from .bm25 import BM25Params
 from .config import Settings
+from .conversation import Context, decode_context, encode_context, plan_turn
 from .corpus import Corpus, bundled_corpus_dir, load_corpus
 from .index import Hit, PassageIndex
 from .passages import Passage, split_all
+from .safety import SmallTalk, Urgency, UrgentKind, detect_personal_advice, detect_smalltalk, detect_urgent
 
-__all__ = ["Bot", "Ranking", "contact_line", "notice_text"]
+__all__ = ["Bot", "Ranking", "contact_line", "notice_text", "personal_advice_line"]
 
 
 def contact_line(settings: Settings) -> str:
@@ -35,6 +38,14 @@ def notice_text(settings: Settings) -> str:
     return (
         f"You are chatting with an automated assistant that quotes {settings.clinic_name}'s documents; "
         f"it is not a doctor. To talk to a person, {contact_line(settings)}."
+    )
+
+
+def personal_advice_line(settings: Settings) -> str:
+    """What the bot says when asked about the visitor's own case."""
+    return (
+        "I cannot advise on your individual case; your own doctor or the clinic can, "
+        f"so please {contact_line(settings)}."
     )
 
 
@@ -100,7 +111,7 @@ class Bot:
         settings = self.settings
         k = top_k or settings.top_k
         query = self.index.query(text)
-        hits = self.index.search(query, top_k=max(k * 4, 10))
+        hits = rerank(query, self.index.search(query, top_k=max(k * 4, 10)), self.index)
         decision = decide(
             query, hits, self.index, min_coverage=settings.min_coverage, min_relevance=settings.min_relevance
         )
@@ -123,17 +134,104 @@ class Bot:
             corrections=query.corrections if query else (),
         )
 
-    def ask(self, message: str, *, top_k: int | None = None) -> Reply:
-        """Answer one message from the documents, or say plainly that they do not cover it."""
-        query, hits, decision = self.retrieve(message, top_k=top_k)
+    def ask(self, message: str, *, context: str | None = None, top_k: int | None = None) -> Reply:
+        """Answer one message, in the light of the conversation so far.
+
+        In order: urgent symptoms (advice to call the emergency number, before
+        anything else), small talk (a short reply and suggestions), then retrieval,
+        searching a follow-up together with the conversation topic carried by
+        ``context`` (the token from the previous reply; a token that does not
+        validate raises :class:`~chatbot.errors.RequestError`). Questions about the
+        visitor's own case get the general passages plus a line saying the bot
+        cannot advise on an individual case, with the clinic's contact.
+        """
+        state = decode_context(context)
+        urgency = detect_urgent(message)
+        if urgency is not None:
+            return self.urgent(urgency, state)
+        kind = detect_smalltalk(message)
+        if kind is not None:
+            return self.smalltalk(kind, state)
+        plan = plan_turn(message, self.index.query(message), state, known_terms=self.index.known_terms)
+        query, hits, decision = self.retrieve(plan.search_text, top_k=top_k)
+        if plan.follow_up and not (decision.answer and hits):
+            # The topic did not help: try the message on its own before giving up.
+            query, hits, decision = self.retrieve(message, top_k=top_k)
+        token = encode_context(Context(topic=plan.topic))
+        personal = detect_personal_advice(message)
+        if personal and not (decision.answer and hits) and plan.topic:
+            # "Should I stop taking X?": the general information is about X.
+            query, hits, decision = self.retrieve(" ".join(plan.topic), top_k=top_k)
+        prefix = f"{personal_advice_line(self.settings)} " if personal else ""
         if not decision.answer or not hits:
-            return self.not_found(query)
+            declined = self.not_found(query)
+            return dataclasses.replace(declined, reply=prefix + declined.reply, context=token, personal_advice=personal)
+        if personal:
+            prefix += "Here is general information from our documents: "
         return Reply(
             type=ReplyType.ANSWER,
-            reply=answer_text(hits, self.index, query),
+            reply=prefix + answer_text(hits, self.index, query),
             disclaimer=self.settings.disclaimer,
             notice=notice_text(self.settings),
             passages=cite(hits),
             suggestions=self.settings.suggestions,
+            context=token,
             corrections=query.corrections,
+            personal_advice=personal,
+        )
+
+    def urgent(self, urgency: Urgency, state: Context) -> Reply:
+        """Send the visitor to emergency care (or the crisis line), before anything else."""
+        settings = self.settings
+        if urgency.kind is UrgentKind.SELF_HARM:
+            text = (
+                "I am sorry you are going through this. Please talk to someone now: call the crisis line "
+                f"{settings.crisis_line}, any time of day. If you are in immediate danger or have hurt yourself, "
+                f"call {settings.emergency_number}. You do not have to face this alone."
+            )
+        else:
+            text = (
+                f"This could be a medical emergency. Call {settings.emergency_number} now, or go to the nearest "
+                "emergency department. Do not wait for a reply here"
+                + (" and tell them about your operation." if urgency.sign in {"post_op", "csf", "hearing"} else ".")
+                + f" When you are safe, let {settings.clinic_name} know: {contact_line(settings)}."
+            )
+        return Reply(
+            type=ReplyType.URGENT,
+            reply=text,
+            disclaimer=settings.disclaimer,
+            notice=notice_text(settings),
+            context=encode_context(state),
+            emergency_number=settings.emergency_number,
+            crisis_line=settings.crisis_line if urgency.kind is UrgentKind.SELF_HARM else None,
+        )
+
+    def smalltalk(self, kind: SmallTalk, state: Context) -> Reply:
+        """A short reply to a greeting, thanks, goodbye, 'who are you' or 'help', with suggestions."""
+        settings = self.settings
+        scope = (
+            f"I answer questions about hemifacial spasm and its treatments (such as Botox and microvascular "
+            f"decompression) by quoting {settings.clinic_name}'s documents."
+        )
+        openers = {
+            SmallTalk.GREETING: f"Hello! {scope} What would you like to know?",
+            SmallTalk.THANKS: f"You are welcome. {scope} Is there anything else you would like to know?",
+            SmallTalk.GOODBYE: (
+                "Goodbye, and take care. Come back any time with questions about hemifacial spasm and its "
+                f"treatments. To talk to a person, {contact_line(settings)}."
+            ),
+            SmallTalk.IDENTITY: (
+                f"I am an automated assistant, not a person or a doctor. {scope} "
+                f"To talk to a person, {contact_line(settings)}."
+            ),
+            SmallTalk.HELP: f"{scope} Type a question in your own words, or pick one of the suggestions.",
+            SmallTalk.ACKNOWLEDGE: f"{scope} Ask me another question whenever you like.",
+        }
+        return Reply(
+            type=ReplyType.SMALLTALK,
+            reply=openers[kind],
+            disclaimer=settings.disclaimer,
+            notice=notice_text(settings),
+            suggestions=settings.suggestions,
+            context=encode_context(state),
         )
