@@ -89,7 +89,8 @@ def read_jsonl(path: Path, document_id: str) -> Document:
 def read_csv(path: Path, document_id: str) -> Document:
     text = read_text_file(path)
     title = humanise(path.stem)
-    line_starts = [start for _raw, start, _end in iter_lines(text)]
+    all_lines = list(iter_lines(text))
+    line_starts = [start for _raw, start, _end in all_lines]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [name for name in ("question", "answer") if name not in header]
@@ -104,6 +105,8 @@ def read_csv(path: Path, document_id: str) -> Document:
             first_line = previous_end_line + 1
             last_line = reader.line_num
             previous_end_line = last_line
+            while first_line < last_line and not all_lines[first_line - 1][0].strip():
+                first_line += 1  # blank lines between rows belong to no row
             if None in row:
                 raise CorpusError(path, "row has more fields than the header", line=first_line)
             if not any((value or "").strip() for value in row.values()):

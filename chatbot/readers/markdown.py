@@ -33,7 +33,8 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, str], int]:
         data: Any = yaml.safe_load(block)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        last_line = block.count("\n") + 1  # the last line of the block (the file's line 1 is '---')
+        line = min(mark.line + 2, last_line) if mark is not None else 1
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise CorpusError(path, f"broken front matter: {problem}", line=line) from None
     if data is None:

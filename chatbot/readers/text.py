@@ -38,7 +38,7 @@ def is_chrome(line: str) -> bool:
 def _looks_like_heading(stripped: str) -> bool:
     if not stripped or len(stripped) > _MAX_HEADING_CHARS or len(stripped.split()) > _MAX_HEADING_WORDS:
         return False
-    if stripped[-1] in ".,;!" or (stripped[-1] == ":" and len(stripped.split()) > 6):
+    if stripped[-1] in ".,;:!":  # a line ending in ':' introduces what follows (often a list)
         return False
     first = stripped[0]
     return first.isupper() or first.isdigit()
