@@ -1,0 +1,653 @@
+"""Safety checks run on every message before retrieval: urgent symptoms, small talk
+and questions about the visitor's own case.
+
+Urgent detection matches *concepts*, not sentences. A message is urgent when it
+names a warning sign (a symptom pattern such as "face + drooping" in either order,
+"clear fluid + nose", "fever" after an operation) and it *describes* something
+happening rather than asking about it in general:
+
+* some signs are urgent whoever writes them ("worst headache of my life", thoughts
+  of self-harm);
+* a sign written in the first person or about a relative, without a hypothetical
+  frame ("can I get ...", "will my face ...", "is ... a risk"), is urgent;
+* a sign in a statement or fragment with no question frame at all ("sudden hearing
+  loss after surgery") is urgent;
+* a strong present-tense cue ("right now", "suddenly", "I have", "my wound is ...")
+  outweighs a hypothetical frame ("I have clear fluid from my nose, is that a leak?").
+
+Informational questions that share the words ("Can MVD cause facial weakness?",
+"What is a CSF leak?", "Is hearing loss a risk?") have a general question frame and
+no first-person description, so they are answered from the documents.
+
+Every pattern is linear (no nested quantifiers) and the input is capped, so a crafted
+message cannot make matching slow.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+__all__ = [
+    "SmallTalk",
+    "Urgency",
+    "UrgentKind",
+    "detect_personal_advice",
+    "detect_smalltalk",
+    "detect_urgent",
+    "normalise_message",
+]
+
+MAX_CHECKED_CHARS = 2_000
+_QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u00b4`"), "'")
+
+
+def normalise_message(text: str) -> str:
+    """Lowercase, NFKC, apostrophes dropped ("can't" -> "cant"), punctuation to spaces."""
+    text = unicodedata.normalize("NFKC", text[:MAX_CHECKED_CHARS]).translate(_QUOTES).lower()
+    text = text.replace("'", "")
+    text = re.sub(r"[^\w?]+", " ", text).replace("?", " ? ")
+    return " " + re.sub(r"\s+", " ", text).strip() + " "
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    """One pattern matching any of ``alternatives``."""
+    return re.compile("|".join(alternatives))
+
+
+def _any(*options: str) -> str:
+    """A non-capturing group of options: ``(?:a|b|c)``."""
+    return "(?:" + "|".join(options) + ")"
+
+
+def _gap(n: int) -> str:
+    """Up to ``n`` words between two parts of a concept ("face is starting to droop")."""
+    return rf"(?: \w{{1,20}}){{0,{n}}}"
+
+
+G2, G4, G6 = _gap(2), _gap(4), _gap(6)
+
+_FACE = _any("face", "facial", "mouth", "smile", "lip", "lips", "cheek", "side of (?:my|his|her|the) face")
+_DROOP = _any(
+    r"dro+p\w*",
+    r"dropp\w*",
+    r"sag\w*",
+    "fallen",
+    "fell",
+    r"slump\w*",
+    "lopsided",
+    "crooked",
+    "uneven",
+    "numb",
+    r"paraly\w*",
+    "wont move",
+    "cant move",
+)
+_LIMB = _any("arm", "arms", "leg", "legs", "hand", "hands")
+_LIMB_WEAK = _any(
+    r"weak\w*",
+    r"numb\w*",
+    "heavy",
+    "limp",
+    "dead",
+    r"paraly\w*",
+    "wont move",
+    "cant move",
+    "cant lift",
+    "cannot lift",
+    "cannot move",
+    "cant raise",
+    "cant feel",
+    "unable to (?:lift|move|raise)",
+)
+_SPEECH = _any(
+    r"slur+\w*",
+    r"slr+ed",
+    r"speech (?:is |was )?(?:slur\w*|garbled|weird|strange|funny|wrong|off|thick)",
+    "(?:cant|cannot|can not|unable to) (?:speak|talk|get (?:my |the )?words out|find (?:my |the )?words)",
+    "words (?:are |keep )?(?:coming out )?(?:wrong|jumbled|garbled|mixed up)",
+    "talking funny",
+    "trouble speaking",
+)
+_SURGERY = _any(
+    "surgery",
+    "sugery",
+    "surgey",
+    "operation",
+    "op",
+    "mvd",
+    "procedure",
+    "craniotomy",
+    "decompression",
+    "brain surgery",
+    "neurosurgery",
+    "wound",
+    "incision",
+    "stitches",
+    "staples",
+    "scar",
+)
+_SITE = _any("nose", "nostril", "ear", "wound", "incision", "scar", "head", "stitches")
+_RUNNING = _any(r"drip\w*", r"leak\w*", r"runn\w*", r"pour\w*", r"ooz\w*")
+_SUDDEN = r"(?:sudden\w*|suddenly)"
+
+#: (kind, pattern) pairs naming warning signs.
+_SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("stroke", _rx(rf" {_FACE}{G4} {_DROOP}\b", rf" {_DROOP}{G2} {_FACE}\b")),
+    (
+        "stroke",
+        _rx(rf" {_LIMB}{G4} {_LIMB_WEAK}\b", rf" {_LIMB_WEAK}{G2} (?:my |his |her |the |one |left |right )*{_LIMB}\b"),
+    ),
+    ("stroke", _rx(rf" {_SPEECH}\b")),
+    (
+        "stroke",
+        _rx(r" (?:having|had|have|is|its|it s) (?:a |an )?(?:stroke|mini stroke|tia)\b", rf" think\w*{G4} stroke\b"),
+    ),
+    ("stroke", _rx(rf" {_SUDDEN}{G4} (?:(?:blind|lost|loss of|cant see|double vision|vision)\b|confus\w*)")),
+    ("headache", _rx(r" worst headache\b", rf" worst (?:head )?pain{G4} (?:life|ever)\b", r" thunderclap\b")),
+    (
+        "headache",
+        _rx(
+            r" (?:sudden\w*|explod\w*|excruciating|unbearable|horrendous|crushing|agonizing|agonising|blinding)"
+            rf"{G2} (?:severe |bad |terrible |awful )?(?:headache|head ache|head pain|pain in (?:my|the) head)\b"
+        ),
+    ),
+    ("headache", _rx(r" head (?:is |feels like (?:its |it is )?)?(?:exploding|about to explode|going to explode)\b")),
+    (
+        "csf",
+        _rx(
+            rf" clear{G2} (?:fluid|liquid|water\w*|discharge|drip\w*|leak\w*|stuff|snot|mucus|drops?|runn\w*)\b"
+            rf"{G6} {_SITE}\b"
+        ),
+    ),
+    ("csf", _rx(rf" {_SITE}\b{G6} {_RUNNING}{G4} clear\b")),
+    ("csf", _rx(rf" (?:fluid|liquid|water) (?:is )?(?:{_RUNNING}|coming){G4} {_SITE}\b")),
+    (
+        "csf",
+        _rx(
+            r" (?:csf|cerebrospinal fluid|spinal fluid|brain fluid) (?:leak\w*|drip\w*|coming)\b",
+            r" salty (?:taste|drip|fluid)\b",
+        ),
+    ),
+    ("post_op", _rx(r" (?:fever|feverish|high temp\w*|temperature|chills|shivering|rigors)\b")),
+    ("post_op", _rx(r" stiff\w* neck\b", r" neck (?:\w{1,10} )?(?:stiff|rigid)\b", r" cant (?:bend|move) my neck\b")),
+    (
+        "post_op",
+        _rx(
+            rf" (?:bleed\w*|blood)\b{G4} "
+            r"(?:wont stop|not stopping|a lot|heavily|heavy|soak\w*|pouring|everywhere|through)\b",
+            r" (?:heavy|heavily|lots of|pouring) (?:bleeding|blood)\b",
+        ),
+    ),
+    (
+        "post_op",
+        _rx(
+            r" (?:wound|incision|scar|stitches) (?:is |has |have |are |looks |keeps )*"
+            r"(?:ooz\w*|pus\w*|weep\w*|split|opened|open|hot|red and swollen|swollen|infected|leaking|bleeding)\b"
+        ),
+    ),
+    ("post_op", _rx(r" (?:vomit\w*|throwing up|being sick|confus\w*|very drowsy|cant stay awake|seizure|fit|fits)\b")),
+    (
+        "post_op",
+        _rx(
+            r" (?:severe|terrible|awful|worst|unbearable|excruciating|horrible|really bad)"
+            r" (?:head ?ache|head pain|pain)\b"
+        ),
+    ),
+    (
+        "hearing",
+        _rx(
+            rf" (?:{_SUDDEN}|overnight|completely|totally)\w*{G4} "
+            rf"(?:deaf\w*|lost{G2} hearing|hearing loss|loss of hearing|cant hear|cannot hear|hear nothing)\b",
+            r" (?:went|gone|going|become|became) deaf\b",
+            rf" (?:cant|cannot|can not) hear{G4} (?:anything|at all|out of|in my|with my)\b",
+        ),
+    ),
+    (
+        "self_harm",
+        _rx(
+            r" (?:kill|killing|hurt|hurting|harm|harming|cut|cutting) my ?self\b",
+            r" suicid\w*",
+            r" self ?harm\w*",
+            r" end(?:ing)? (?:my life|it all|things)\b",
+            r" (?:dont|do not|no longer|dont really) (?:want|wanna) to (?:live|be alive|be here|wake up|go on)\b",
+            r" (?:better off dead|no reason to live|not worth living|want to die|wanna die|wish i (?:was|were) dead)\b",
+            r" take (?:all )?(?:my|the) (?:pills|tablets) at once\b",
+            r" overdose\b",
+        ),
+    ),
+    (
+        "breathing",
+        _rx(
+            r" (?:cant|cannot|can not|struggling to|hard to|trouble) breath\w*\b",
+            r" chest pain\b",
+            r" (?:collapsed|unconscious|unresponsive|passed out)\b",
+        ),
+    ),
+)
+
+#: Signs that are urgent even in a question frame (nobody asks about these in general).
+_ALWAYS = _rx(
+    r" worst headache\b",
+    r" thunderclap headache\b",
+    r" (?:kill|killing) my ?self\b",
+    r" suicid\w*",
+    r" end(?:ing)? (?:my life|it all)\b",
+    r" (?:dont|do not) (?:want|wanna) to (?:live|be alive|wake up)\b",
+    r" want to die\b",
+    r" better off dead\b",
+)
+
+# Post-operative signs (fever, bleeding, vomiting ...) are urgent only after an operation,
+# or, for fever with a stiff neck, on their own.
+_POST_OP = _rx(
+    rf" after{G2} {_SURGERY}",
+    rf" since{G2} {_SURGERY}",
+    r" post ?op\w*",
+    rf" following{G2} {_SURGERY}",
+    rf" {_SURGERY}{G4} (?:ago|last week|yesterday|on \w+day)",
+    rf" (?:had|have had|got) (?:my |an |the )?{_SURGERY}",
+    r" (?:my|the) (?:wound|incision|stitches|staples|scar)",
+)
+_FEVER = _rx(r" (?:fever|feverish|temperature|high temp\w*)\b")
+_STIFF_NECK = _rx(r" stiff\w* neck\b", r" neck (?:\w{1,10} )?(?:stiff|rigid)\b")
+
+_FIRST_PERSON = _rx(r" (?:i|im|ive|id|ill|me|my|mine|myself|we|our|us)\b", r" (?:he|she|his|her|him|hes|shes)\b")
+_PRESENT = _rx(
+    r" (?:right now|just now|at the moment|this (?:morning|evening|afternoon)|tonight|today"
+    r"|since (?:yesterday|last night|this)|suddenly|sudden|all of a sudden|out of nowhere"
+    r"|just (?:started|noticed|woke)|started|woke up|keeps|wont stop"
+    r"|for the (?:last|past) (?:hour|hours|few hours)|an hour ago|minutes ago)\b",
+    r" (?:i|ive|i have|im|i am) (?:got|have|having|getting|noticed|been|experiencing|leaking|bleeding|feeling|feel"
+    r"|cant|cannot|just|suddenly|think)\b",
+    r" (?:my|his|her) \w{1,20}(?: \w{1,20})?"
+    r" (?:is|are|has|have|keeps|wont|feels|looks|went|started|just|suddenly|seems)\b",
+    r" (?:he|she) (?:is|has|cant|cannot|suddenly|just)\b",
+    r" there (?:is|s) (?:clear |a lot of |lots of )?(?:fluid|liquid|blood|water)\b",
+)
+_HYPOTHETICAL = _rx(
+    r"^ (?:can|could|will|would|might|may|does|do|is|are|what|whats|how|why|when|which|should|if)\b",
+    r" (?:can|could|will|would|might|may)"
+    r" (?:i|you|it|mvd|botox|surgery|the \w+|this|that|my|they|someone|people|patients)\b",
+    " "
+    + _any(
+        "what if",
+        "in case",
+        "is it possible",
+        "possible to",
+        "risk",
+        "risks",
+        "chance",
+        "chances",
+        "likely",
+        "likelihood",
+        "common",
+        "rare",
+        "normal",
+        "expect",
+        "side effect",
+        "side effects",
+        "complication",
+        "complications",
+        "signs? of",
+        "symptoms? of",
+        "warning signs",
+        "mean",
+        "means",
+        "definition",
+        "define",
+        "happen",
+        "happens",
+        "cause",
+        "causes",
+        "caused by",
+        "worried about",
+        "afraid of",
+        "scared of",
+        "prevent",
+        "avoid",
+        "treat",
+        "treated",
+        "after effects",
+        "how do i know",
+        "how would i know",
+        "tell me about",
+        "information",
+        "explain",
+    )
+    + r"\b",
+)
+# A general question frame: an interrogative start or a question mark.
+_QUESTION = _rx(
+    r"^ (?:can|could|will|would|might|may|does|do|did|is|are|was|what|whats|how|why|when|which|should|who|where)\b",
+    r"\?",
+)
+
+
+class UrgentKind(str, Enum):
+    """Which kind of warning sign was found."""
+
+    EMERGENCY = "emergency"
+    SELF_HARM = "self_harm"
+
+
+@dataclass(frozen=True, slots=True)
+class Urgency:
+    """An urgent message: what was found and why."""
+
+    kind: UrgentKind
+    sign: str
+    matched: str
+
+
+def _signs(text: str) -> list[tuple[str, str]]:
+    found = []
+    for kind, pattern in _SIGNS:
+        match = pattern.search(text)
+        if match:
+            found.append((kind, match.group(0).strip()))
+    return found
+
+
+def detect_urgent(message: str) -> Urgency | None:
+    """The warning sign a message describes, or None for an ordinary message."""
+    text = normalise_message(message)
+    signs = _signs(text)
+    if not signs:
+        return None
+    # Post-operative signs count only after an operation (or fever with a stiff neck).
+    post_op = bool(_POST_OP.search(text)) or bool(_FEVER.search(text) and _STIFF_NECK.search(text))
+    signs = [(kind, matched) for kind, matched in signs if kind != "post_op" or post_op]
+    if not signs:
+        return None
+    kind, matched = next(((k, m) for k, m in signs if k == "self_harm"), signs[0])
+    urgent_kind = UrgentKind.SELF_HARM if kind == "self_harm" else UrgentKind.EMERGENCY
+    if _ALWAYS.search(text):
+        return Urgency(urgent_kind, kind, matched)
+    personal = bool(_FIRST_PERSON.search(text))
+    present = bool(_PRESENT.search(text))
+    hypothetical = bool(_HYPOTHETICAL.search(text))
+    question = bool(_QUESTION.search(text))
+    if (personal and present) or (personal and not hypothetical) or not (question or hypothetical):
+        return Urgency(urgent_kind, kind, matched)
+    return None
+
+
+class SmallTalk(str, Enum):
+    """Kinds of small talk, each with its own short reply."""
+
+    GREETING = "greeting"
+    THANKS = "thanks"
+    GOODBYE = "goodbye"
+    IDENTITY = "identity"
+    HELP = "help"
+    ACKNOWLEDGE = "acknowledge"
+
+
+_POLITE = " " + _any(
+    "there",
+    "again",
+    "so much",
+    "a lot",
+    "very much",
+    "loads",
+    "lots",
+    "all",
+    "everyone",
+    "bot",
+    "chatbot",
+    "doc",
+    "you",
+    "for (?:your|the) (?:help|answer|answers|info|information)",
+    "for that",
+    "for helping",
+)
+_POLITE = f"(?:{_POLITE})*"
+_HI = "(?: (?:hi|hello|hey))?"
+_Q = r"(?: \?)?"
+_HOW_ARE_YOU = _any("how are you", "how are you doing", "hows it going", "how do you do", "whats up", "sup")
+_SMALLTALK: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
+    (
+        SmallTalk.GOODBYE,
+        _rx(
+            "^(?: (?:ok|okay|thanks|thank you))?(?: "
+            + _any(
+                "bye",
+                "bye bye",
+                "goodbye",
+                "good bye",
+                "see you",
+                "see ya",
+                "cya",
+                "farewell",
+                "good night",
+                "goodnight",
+                "take care",
+                "have a (?:nice|good) (?:day|evening)",
+                "later",
+            )
+            + f")+{_POLITE}(?: (?:later|soon))? $"
+        ),
+    ),
+    (
+        SmallTalk.THANKS,
+        _rx(
+            "^(?: (?:ok|okay|great|perfect|brilliant|lovely))?(?: "
+            + _any(
+                "thanks",
+                "thank you",
+                "thankyou",
+                "thx",
+                "ty",
+                "cheers",
+                "ta",
+                "many thanks",
+                "much appreciated",
+                "appreciate it",
+                "that helps",
+                "that helped",
+                "helpful",
+                "very helpful",
+            )
+            + f"){_POLITE}(?: (?:ok|okay|bye))? $"
+        ),
+    ),
+    (
+        SmallTalk.GREETING,
+        _rx(
+            "^(?: "
+            + _any(
+                "hi",
+                "hello",
+                "hey",
+                "hiya",
+                "howdy",
+                "yo",
+                "greetings",
+                "good (?:morning|afternoon|evening|day)",
+                "morning",
+                "evening",
+                "hallo",
+                "hola",
+            )
+            + f")+{_POLITE}(?: {_HOW_ARE_YOU})?{_Q} $",
+            f"^ {_HOW_ARE_YOU}(?: today)?{_Q} $",
+        ),
+    ),
+    (
+        SmallTalk.IDENTITY,
+        _rx(
+            rf"^{_HI} (?:who|what) (?:are|r) (?:you|u)(?: exactly| really)?{_Q} $",
+            rf"^{_HI} (?:are|r) (?:you|u) (?:a |an )?"
+            + _any("bot", "robot", "ai", "human", "real", "real person", "person", "doctor", "machine", "computer")
+            + rf"(?: or (?:a |an )?\w+)?{_Q} $",
+            rf"^ (?:whats|what is) your name{_Q} $",
+            r"^ (?:am i|is this) (?:talking|chatting|speaking) (?:to|with) (?:a )?"
+            + _any("bot", "robot", "human", "person", "real person", "computer")
+            + f"{_Q} $",
+        ),
+    ),
+    (
+        SmallTalk.HELP,
+        _rx(
+            f"^{_HI}(?: (?:please|pls))? "
+            + _any(
+                "help",
+                "help me",
+                "i need help",
+                "can you help(?: me)?",
+                "what can you do",
+                "what can i ask(?: you)?",
+                "what do you know",
+                "how does this work",
+                "how do i use this",
+                "what (?:can|do) you (?:answer|help with)",
+                "what questions can i ask",
+                "menu",
+                "options",
+                "start",
+            )
+            + f"(?: please)?{_Q} $"
+        ),
+    ),
+    (
+        SmallTalk.ACKNOWLEDGE,
+        _rx(
+            "^(?: "
+            + _any(
+                "ok",
+                "okay",
+                "k",
+                "alright",
+                "all right",
+                "right",
+                "sure",
+                "cool",
+                "nice",
+                "great",
+                "good",
+                "i see",
+                "got it",
+                "understood",
+                "fine",
+                "yes",
+                "no",
+                "yep",
+                "nope",
+                "hmm",
+                "hm",
+                "oh",
+                "ah",
+                "wow",
+                "lol",
+            )
+            + f")+{_Q} $"
+        ),
+    ),
+)
+
+
+def detect_smalltalk(message: str) -> SmallTalk | None:
+    """The kind of small talk when the whole message is small talk, else None."""
+    text = normalise_message(message)
+    if len(text) > 80:
+        return None
+    for kind, pattern in _SMALLTALK:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+# Questions about the visitor's own case: a first-person decision, diagnosis or candidacy.
+_PERSONAL = _rx(
+    r" (?:should|shall|must|ought) i (?:\w+ )?"
+    + _any(
+        "stop",
+        "start",
+        "keep",
+        "quit",
+        "come off",
+        "go off",
+        "get off",
+        "switch",
+        "change",
+        "increase",
+        "reduce",
+        "lower",
+        "double",
+        "skip",
+        "take",
+        "try",
+        "have",
+        "get",
+        "go ahead",
+        "choose",
+        "pick",
+        "opt",
+        "book",
+        "wait",
+        "avoid",
+        "be worried",
+        "worry",
+        "be concerned",
+        "do",
+    )
+    + r"\b",
+    r" (?:am i|would i be|i am|im|is (?:he|she|my \w+)) (?:a |an )?(?:good |suitable |right |possible |ideal |likely )?"
+    r"(?:candidate|eligible|suitable|a fit)\b",
+    r" (?:is|could|might|can) (?:my|this|it) (?:\w+ ){0,3}(?:be )?(?:a |an )?"
+    + _any(
+        r"tumou?r",
+        "cancer",
+        "stroke",
+        "serious",
+        "dangerous",
+        "hfs",
+        "hemifacial spasm",
+        "bells palsy",
+        "ms",
+        "sign of",
+        "symptom of",
+        "caused by",
+    )
+    + r"\b",
+    r" (?:is|are) my (?:\w+ ){0,3}(?:a |an )?(?:tumou?r|cancer|serious|dangerous|hfs|hemifacial spasm|sign|symptom)\b",
+    r" do i (?:have|qualify)\b",
+    r" do i (?:really )?need (?:surgery|an operation|the operation|an mvd|mvd|treatment|botox|to have)\b"
+    r"(?! (?:before|after))",
+    " "
+    + _any(
+        "in my case",
+        "for me",
+        "my case",
+        "my situation",
+        "my dose",
+        "my dosage",
+        "my medication",
+        "my meds",
+        "my pills",
+        "my tablets",
+        "my doctor",
+        "my neurologist",
+        "my surgeon",
+    )
+    + r"\b",
+    " "
+    + _any(
+        "what should i do",
+        "what would you (?:recommend|advise|suggest)",
+        "do you (?:recommend|think i)",
+        "would you recommend",
+        "which (?:is|would be) better for me",
+        "is it safe for me",
+        r"will (?:i|my \w+) (?:get better|recover|be cured|go away)",
+    )
+    + r"\b",
+)
+
+
+def detect_personal_advice(message: str) -> bool:
+    """True when a message asks about the visitor's own case rather than for general information."""
+    return bool(_PERSONAL.search(normalise_message(message)))
