@@ -1,0 +1,103 @@
+"""The web front end: the chat page, the desk view, document pages and the widget script.
+
+Everything is static (``web/``, no build step); this blueprint only serves it. The one
+file put together here is ``/widget.js``: the shared scripts and styles wrapped in a
+single function, so a host page gets one script and no globals.
+
+Routes: ``/`` chat page, ``/desk`` reception desk, ``/documents/<id>`` one document
+(``#passage=<passage id>`` highlights a passage), ``/widget.js`` and ``/assets/<file>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, request, send_from_directory
+
+__all__ = ["pages_blueprint", "web_dir", "widget_script"]
+
+#: Files of web/assets/ that make up the widget, in order.
+WIDGET_SCRIPTS = ("core.js", "chat.js")
+WIDGET_STYLES = ("chat.css", "widget.css")
+
+#: How long browsers may reuse a file before checking it again (ETags make the check cheap).
+MAX_AGE_SECONDS = 300
+
+pages_blueprint = Blueprint("pages", __name__)
+
+
+def web_dir() -> Path:
+    """The front end's files: packaged in a wheel (chatbot/web), else the checkout's web/."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "web", here.parent / "web"):
+        if (candidate / "index.html").is_file():
+            return candidate
+    return here.parent / "web"
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        abort(404)
+
+
+def widget_script(root: Path | None = None) -> str:
+    """/widget.js: the shared scripts and the widget in one function, with its CSS as a string."""
+    root = root or web_dir()
+    assets = root / "assets"
+    css = "\n".join(_read(assets / name) for name in WIDGET_STYLES)
+    parts = [
+        "/* chatbot widget: see the README's 'Web page, widget and desk view' section. */",
+        "(function () {",
+        '"use strict";',
+        # json.dumps escapes quotes and newlines; "</" is escaped too so the text is safe anywhere.
+        "var WIDGET_CSS = " + json.dumps(css).replace("</", "<\\/") + ";",
+    ]
+    parts += [_read(assets / name) for name in WIDGET_SCRIPTS]
+    parts += [_read(root / "widget.js"), "})();", ""]
+    return "\n".join(parts)
+
+
+def _page(name: str) -> Response:
+    response = send_from_directory(web_dir(), name, max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@pages_blueprint.get("/")
+def chat_page() -> Response:
+    return _page("index.html")
+
+
+@pages_blueprint.get("/desk")
+def desk_page() -> Response:
+    return _page("desk.html")
+
+
+@pages_blueprint.get("/documents/<document_id>")
+def document_page(document_id: str) -> Response:
+    # The id is read by document.js and only ever used in an API URL (encoded) and as text.
+    return _page("document.html")
+
+
+@pages_blueprint.get("/assets/<path:name>")
+def asset(name: str) -> Response:
+    response = send_from_directory(web_dir() / "assets", name, max_age=MAX_AGE_SECONDS)
+    if name.endswith(".js"):
+        response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    return response
+
+
+@pages_blueprint.get("/widget.js")
+def widget() -> Response:
+    text = widget_script()
+    response = Response(text, mimetype="text/javascript")
+    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE_SECONDS}"
+    # Loaded by other sites' pages: a script tag needs no CORS, but a same-origin
+    # resource policy would block it.
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.set_etag(hashlib.sha256(text.encode("utf-8")).hexdigest()[:32])
+    return response.make_conditional(request)

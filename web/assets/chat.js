@@ -1,0 +1,324 @@
+/* The conversation: used by the chat page and, inside a shadow root, by the widget.
+ * ClinicChat.mountChat(container, {api, storageKey, title, viewerRoot}) builds the whole view.
+ */
+(function (C) {
+  "use strict";
+
+  var el = C.el;
+  var MAX_MESSAGES = 60;
+
+  function loadState(key) {
+    try {
+      var raw = window.sessionStorage.getItem(key);
+      var state = raw ? JSON.parse(raw) : null;
+      if (state && Array.isArray(state.messages)) return state;
+    } catch (ignored) {
+      /* storage disabled or corrupt: start afresh */
+    }
+    return null;
+  }
+
+  function saveState(key, state) {
+    try {
+      window.sessionStorage.setItem(key, JSON.stringify(state));
+    } catch (ignored) {
+      /* storage full or disabled: the conversation just won't survive a reload */
+    }
+  }
+
+  function removeState(key) {
+    try {
+      window.sessionStorage.removeItem(key);
+    } catch (ignored) {
+      /* nothing to remove */
+    }
+  }
+
+  function mountChat(container, options) {
+    options = options || {};
+    var api = options.api || new C.Api("");
+    var storageKey = options.storageKey || "clinic-chat:v1";
+    var state = loadState(storageKey) || {
+      messages: [], context: null, disclaimer: null, notice: null, suggestions: null
+    };
+    var pending = null; // {message, controller}
+    var failed = null; // the message to retry
+    var idPrefix = C.uniqueId("cc");
+
+    var titleId = idPrefix + "-title";
+    var inputId = idPrefix + "-input";
+    var hintId = idPrefix + "-hint";
+
+    var heading = el("h2", { class: "cc-title", id: titleId, text: options.title || "Ask about hemifacial spasm and MVD" });
+    var clearButton = el("button", { type: "button", class: "cc-button cc-button--quiet", data: { action: "clear" } }, "New conversation");
+    var notice = el("p", { class: "cc-notice", data: { notice: "" } });
+    var log = el("ol", { class: "cc-log", "aria-label": "Conversation", tabindex: "0", data: { log: "" } });
+    var empty = el("p", { class: "cc-empty", data: { empty: "" } },
+      "Ask a question about hemifacial spasm, its treatments or microvascular decompression (MVD). " +
+      "Answers quote the clinic's documents and show where each quote comes from.");
+    var live = el("div", { class: "cc-offscreen", "aria-live": "polite", "aria-atomic": "true", data: { live: "" } });
+    var status = el("div", { class: "cc-status", role: "status", data: { loading: "" }, hidden: true }, [
+      el("span", { class: "cc-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
+      el("span", { text: "Looking in the clinic's documents\u2026" })
+    ]);
+    var errorText = el("p", { class: "cc-error-text" });
+    var retryButton = el("button", { type: "button", class: "cc-button", data: { action: "retry" } }, "Try again");
+    var errorBox = el("div", { class: "cc-error", role: "alert", data: { error: "" }, hidden: true }, [errorText, retryButton]);
+    var suggestionsTitle = el("h3", { class: "cc-suggestions-title", id: idPrefix + "-sugg", text: "You could ask" });
+    var suggestionsList = el("ul", { class: "cc-suggestions-list", "aria-labelledby": suggestionsTitle.id });
+    var suggestions = el("div", { class: "cc-suggestions", data: { suggestions: "" } }, [suggestionsTitle, suggestionsList]);
+    var input = el("textarea", {
+      id: inputId,
+      class: "cc-input",
+      rows: "2",
+      maxlength: "1000",
+      autocomplete: "off",
+      "aria-describedby": hintId,
+      data: { input: "" }
+    });
+    var sendButton = el("button", { type: "submit", class: "cc-button cc-send", data: { action: "send" } }, "Send");
+    var form = el("form", { class: "cc-form", "aria-labelledby": titleId, novalidate: true }, [
+      el("label", { for: inputId, class: "cc-label", text: "Your question" }),
+      el("div", { class: "cc-form-row" }, [input, sendButton]),
+      el("p", { id: hintId, class: "cc-hint", text: "Press Enter to send, Shift+Enter for a new line. Please do not type personal details." })
+    ]);
+    var disclaimer = el("p", { class: "cc-disclaimer cc-disclaimer--page", data: { "page-disclaimer": "" } });
+
+    var root = el("section", { class: "cc-chat", "aria-labelledby": titleId, data: { chat: "" } }, [
+      el("div", { class: "cc-toolbar" }, [heading, clearButton]),
+      notice,
+      el("div", { class: "cc-scroll", data: { scroll: "" } }, [empty, log, status, errorBox, suggestions]),
+      form,
+      disclaimer,
+      live
+    ]);
+    C.clear(container);
+    container.appendChild(root);
+    var viewer = new C.DocumentViewer(api, options.viewerRoot || container);
+    var scroller = root.querySelector("[data-scroll]");
+
+    function setChrome() {
+      notice.textContent = state.notice ||
+        "You are chatting with an automated assistant that quotes the clinic's documents; it is not a doctor. " +
+        "To talk to a person, contact the clinic directly.";
+      disclaimer.textContent = state.disclaimer || options.disclaimer || C.DEFAULT_DISCLAIMER;
+      empty.hidden = state.messages.length > 0;
+      if (state.messages.length) root.setAttribute("data-has-messages", "");
+      else root.removeAttribute("data-has-messages");
+      clearButton.hidden = state.messages.length === 0;
+    }
+
+    function showSuggestions(list) {
+      C.clear(suggestionsList);
+      (list || []).slice(0, 6).forEach(function (text) {
+        var button = el("button", { type: "button", class: "cc-chip", data: { suggestion: "" } }, text);
+        button.addEventListener("click", function () { send(text); });
+        suggestionsList.appendChild(el("li", null, button));
+      });
+      suggestions.hidden = !suggestionsList.firstChild;
+    }
+
+    function scrollToEnd(node) {
+      var behavior = C.reducedMotion() ? "auto" : "smooth";
+      if (node && node.scrollIntoView) node.scrollIntoView({ block: "nearest", behavior: behavior });
+      if (scroller.scrollHeight > scroller.clientHeight + 4) {
+        scroller.scrollTo({ top: node ? node.offsetTop - 8 : scroller.scrollHeight, behavior: behavior });
+      }
+    }
+
+    function userMessage(text) {
+      return el("li", { class: "cc-msg cc-msg--user", data: { role: "user" } }, [
+        el("p", { class: "cc-who", text: "You" }),
+        el("p", { class: "cc-user-text", text: text })
+      ]);
+    }
+
+    function openSource(reply, number, trigger) {
+      var passage = (reply.passages || [])[number - 1];
+      if (!passage) return;
+      var citation = passage.citation || {};
+      viewer.open(citation.document_id, {
+        passageId: citation.passage_id || passage.id,
+        title: citation.document,
+        returnFocus: trigger
+      });
+    }
+
+    function botMessage(reply) {
+      var type = reply.type || "answer";
+      var item = el("li", { class: "cc-msg cc-msg--bot cc-msg--" + type, data: { role: "bot", type: type } });
+      if (type === "urgent") {
+        item.appendChild(el("p", { class: "cc-urgent-banner" }, [
+          el("span", { class: "cc-urgent-icon", "aria-hidden": "true", text: "\u26A0" }),
+          el("strong", { text: "Urgent: this may be an emergency" })
+        ]));
+      } else {
+        item.appendChild(el("p", { class: "cc-who", text: "Clinic assistant" }));
+      }
+      (reply.corrections || []).forEach(function (c) {
+        item.appendChild(el("p", { class: "cc-correction", text: "Searched for \u201c" + c.to + "\u201d instead of \u201c" + c.from + "\u201d." }));
+      });
+      item.appendChild(C.renderReplyText(reply.reply, (reply.passages || []).length ? function (number, event) {
+        openSource(reply, number, event && event.currentTarget);
+      } : null));
+      if (type === "urgent") {
+        var actions = el("p", { class: "cc-urgent-actions" });
+        if (reply.emergency_number) {
+          actions.appendChild(C.telLink(reply.emergency_number, "Call " + reply.emergency_number + " now", "cc-tel cc-tel--emergency"));
+        }
+        if (reply.crisis_line) {
+          actions.appendChild(C.telLink(reply.crisis_line, "Crisis line: " + reply.crisis_line, "cc-tel cc-tel--crisis"));
+        }
+        if (actions.firstChild) item.appendChild(actions);
+      }
+      if (reply.personal_advice) {
+        item.appendChild(el("p", { class: "cc-personal", text: "We cannot advise on your own case: please ask the clinic or your doctor." }));
+      }
+      var passages = reply.passages || [];
+      if (passages.length) {
+        var sourcesId = C.uniqueId("cc-sources");
+        var list = el("ol", { class: "cc-sources", "aria-labelledby": sourcesId });
+        passages.forEach(function (passage, index) {
+          var citation = passage.citation || {};
+          var number = index + 1;
+          var button = el("button", {
+            type: "button",
+            class: "cc-source-link",
+            data: { source: number, "passage-id": citation.passage_id || passage.id }
+          }, [
+            el("span", { class: "cc-source-label", text: citation.label || "[" + number + "]" }),
+            " ",
+            el("span", { class: "cc-source-where", text: C.citationWhere(citation) })
+          ]);
+          button.addEventListener("click", function () { openSource(reply, number, button); });
+          list.appendChild(el("li", { class: "cc-source" }, [
+            button,
+            el("p", { class: "cc-source-quote", text: C.excerpt(passage.text) })
+          ]));
+        });
+        item.appendChild(el("h3", { class: "cc-sources-title", id: sourcesId, text: "Sources (open to read in context)" }));
+        item.appendChild(list);
+      }
+      item.appendChild(el("p", { class: "cc-disclaimer", data: { disclaimer: "" }, text: reply.disclaimer || C.DEFAULT_DISCLAIMER }));
+      return item;
+    }
+
+    function render() {
+      C.clear(log);
+      state.messages.forEach(function (message) {
+        log.appendChild(message.role === "user" ? userMessage(message.text) : botMessage(message.reply));
+      });
+      setChrome();
+      var last = state.messages[state.messages.length - 1];
+      showSuggestions(last && last.reply ? last.reply.suggestions : (state.suggestions || options.suggestions || C.DEFAULT_SUGGESTIONS));
+    }
+
+    function announce(text) {
+      live.textContent = "";
+      window.setTimeout(function () { live.textContent = text; }, 50);
+    }
+
+    function setLoading(on) {
+      status.hidden = !on;
+      root.setAttribute("aria-busy", on ? "true" : "false");
+      sendButton.disabled = on;
+    }
+
+    function showError(error, message) {
+      failed = message;
+      errorText.textContent = C.friendlyError(error);
+      errorBox.hidden = false;
+      errorBox.setAttribute("data-kind", error && error.kind ? error.kind : "page");
+      // a request error (400) cannot succeed unchanged: offer editing instead of a retry
+      retryButton.hidden = !!(error && error.kind === "request");
+      if (error && error.kind === "request") input.value = message;
+      scrollToEnd(errorBox);
+    }
+
+    function send(text, isRetry) {
+      text = String(text || "").trim();
+      if (!text || pending) return;
+      errorBox.hidden = true;
+      if (!isRetry) {
+        state.messages.push({ role: "user", text: text });
+        var node = userMessage(text);
+        log.appendChild(node);
+        setChrome();
+        saveState(storageKey, state);
+      }
+      suggestions.hidden = true;
+      var controller = window.AbortController ? new AbortController() : null;
+      pending = { message: text, controller: controller };
+      setLoading(true);
+      scrollToEnd(status);
+      api.chat(text, state.context, controller ? controller.signal : undefined).then(function (reply) {
+        pending = null;
+        failed = null;
+        setLoading(false);
+        state.context = reply.context === undefined ? null : reply.context;
+        if (reply.disclaimer) state.disclaimer = reply.disclaimer;
+        if (reply.notice) state.notice = reply.notice;
+        if (reply.suggestions && reply.suggestions.length) state.suggestions = reply.suggestions;
+        state.messages.push({ role: "bot", reply: reply });
+        while (state.messages.length > MAX_MESSAGES) state.messages.shift();
+        saveState(storageKey, state);
+        var item = botMessage(reply);
+        log.appendChild(item);
+        setChrome();
+        showSuggestions(reply.suggestions);
+        var count = (reply.passages || []).length;
+        announce((reply.type === "urgent" ? "Urgent. " : "Answer. ") + reply.reply +
+          (count ? " " + count + (count === 1 ? " source." : " sources.") : ""));
+        scrollToEnd(item);
+      }, function (error) {
+        pending = null;
+        setLoading(false);
+        if (error && error.name === "AbortError") return;
+        showError(error, text);
+        announce(C.friendlyError(error));
+      });
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (!text) {
+        input.focus();
+        return;
+      }
+      input.value = "";
+      send(text);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit ? form.requestSubmit() : sendButton.click();
+      }
+    });
+    retryButton.addEventListener("click", function () {
+      if (failed) send(failed, true);
+    });
+    clearButton.addEventListener("click", function () {
+      if (pending && pending.controller) pending.controller.abort();
+      pending = null;
+      setLoading(false);
+      errorBox.hidden = true;
+      state = { messages: [], context: null, disclaimer: state.disclaimer, notice: state.notice, suggestions: state.suggestions };
+      removeState(storageKey);
+      render();
+      announce("The conversation was cleared.");
+      input.focus();
+    });
+
+    render();
+    return {
+      root: root,
+      input: input,
+      send: send,
+      viewer: viewer,
+      focus: function () { input.focus(); }
+    };
+  }
+
+  C.mountChat = mountChat;
+})(ClinicChat);
