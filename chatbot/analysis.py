@@ -8,6 +8,7 @@ and ``edit_distance``); the stopword list ships in ``chatbot/data``.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import Counter
@@ -44,7 +45,9 @@ _QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u00b4`"), "'") 
 )
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u00ad"))
 _PERCENT_WORDS = re.compile(r"(\d)\s*(?:per\s?cent|percent|pct)\b")
-_COMPARATORS = re.compile(r"(?:more than|over|above|greater than)\s+(?=\d)|(?:less than|under|below|fewer than)\s+(?=\d)")
+_COMPARATORS = re.compile(
+    r"(?:more than|over|above|greater than)\s+(?=\d)|(?:less than|under|below|fewer than)\s+(?=\d)"
+)
 # Numbers (with an optional comparator, range and percent sign) or words; no nested
 # quantifiers, so matching is linear in the input length.
 _TOKEN = re.compile(r"[<>]?\d{1,12}(?:[.,]\d{1,6})?(?:-\d{1,12}(?:[.,]\d{1,6})?)?%?|[^\W\d_]{1,60}(?:'[^\W\d_]{1,20})?")
@@ -58,7 +61,12 @@ _TIME_UNITS = frozenset({"second", "minut", "hour", "day", "week", "month", "yea
 def _is_number(token: str) -> bool:
     return token[:1].isdigit() or token[:1] in "<>"
 
+
 _stemmer = SnowballStemmer("english")
+# Derivational suffixes the Snowball stemmer does not remove or that change a stem.
+_DERIVATIONS = frozenset(
+    {"age", "ness", "ity", "ation", "ion", "ment", "al", "ic", "ous", "ive", "ure", "ance", "ence", "is", "ical"}
+)
 
 
 # British -> American spelling, applied before stemming to passages and questions alike,
@@ -226,6 +234,7 @@ class Vocabulary:
     def __init__(self, counts: Mapping[str, int]) -> None:
         self.counts = dict(counts)
         self._deletes: dict[str, list[str]] | None = None
+        self._sorted: list[str] | None = None
 
     def __contains__(self, word: object) -> bool:
         return word in self.counts
@@ -252,6 +261,29 @@ class Vocabulary:
                     deletes.setdefault(form, []).append(word)
             self._deletes = deletes
         return self._deletes
+
+    def derived(self, word: str) -> str | None:
+        """The most frequent corpus word made from ``word`` by a derivational suffix, or None.
+
+        The stemmer leaves derivations apart ("leak"/"leakage", "paralyse"/"paralysis");
+        a question word the corpus lacks is searched as such a derivation when the
+        corpus has one.
+        """
+        if len(word) < 4 or not word.isalpha():
+            return None
+        if self._sorted is None:
+            self._sorted = sorted(self.counts)
+        best: tuple[int, str] | None = None
+        for base in dict.fromkeys((word, word[:-1] if word.endswith(("e", "y")) else word)):
+            position = bisect.bisect_left(self._sorted, base)
+            while position < len(self._sorted) and self._sorted[position].startswith(base):
+                candidate = self._sorted[position]
+                if candidate[len(base) :] in _DERIVATIONS:
+                    key = (-self.counts[candidate], candidate)
+                    if best is None or key < (-best[0], best[1]):
+                        best = (self.counts[candidate], candidate)
+                position += 1
+        return best[1] if best else None
 
     def closest(self, word: str) -> str | None:
         """The corpus word nearest ``word`` within 1 edit (2 for 8+ letters), or None.
@@ -374,7 +406,9 @@ class Analyzer:
         """Index terms of a passage: content stems, number forms and concept tokens."""
         return self._analyse(self.tokens(text))[0]
 
-    def query(self, text: str, vocabulary: Vocabulary | None = None, *, known_terms: frozenset[str] = frozenset()) -> Query:
+    def query(
+        self, text: str, vocabulary: Vocabulary | None = None, *, known_terms: frozenset[str] = frozenset()
+    ) -> Query:
         """Analyse a question; misspelt words unknown to the corpus are corrected."""
         tokens = self.tokens(text[:MAX_QUERY_CHARS])
         corrections: list[Correction] = []
@@ -388,6 +422,10 @@ class Analyzer:
                 if fixed and fixed != token:
                     corrections.append(Correction(original=token, corrected=fixed))
                     tokens[i] = fixed
+                    continue
+                derived = vocabulary.derived(token)
+                if derived:  # another form of the same word, not a misspelling: not reported
+                    tokens[i] = derived
         terms, words = self._analyse(tokens, query=True)
         return Query(text=text, terms=tuple(terms), words=tuple(words), corrections=tuple(corrections))
 

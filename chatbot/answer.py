@@ -7,6 +7,7 @@ The reply structure is the JSON contract of ``chatbot ask --json`` and
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import weakref
@@ -135,6 +136,9 @@ class Decision:
     missing: tuple[str, ...] = field(default=())
 
 
+GENERAL_WORD_WEIGHT = 0.5  # a general word ("work", "make") tells half as much as a topical one
+
+
 def word_weights(query: Query, index: PassageIndex) -> list[float]:
     """How much each content word of the question tells: the IDF of its rarest term.
 
@@ -144,9 +148,24 @@ def word_weights(query: Query, index: PassageIndex) -> list[float]:
     """
     idf = index.bm25.idf
     unknown = math.log(len(index) + 1) + math.log(2)
-    return [
-        max((idf[t] for t in word.terms if t in idf), default=0.0 if word.general else unknown) for word in query.words
-    ]
+    weights = []
+    for word in query.words:
+        weight = max((idf[t] for t in word.terms if t in idf), default=0.0 if word.general else unknown)
+        weights.append(weight * GENERAL_WORD_WEIGHT if word.general else weight)
+    return weights
+
+
+def search_terms(query: Query) -> Query:
+    """The question with its general words at half the weight of its topical words.
+
+    BM25 sums one score per query term, so a topical word's terms are given twice:
+    "How does Botox work?" is about Botox first; "work" (rare in a small corpus, so
+    of high IDF) must not pull "How MVD Works" ahead of the Botox passages.
+    """
+    if not any(word.general for word in query.words):
+        return query
+    terms = [term for word in query.words for term in word.terms * (1 if word.general else 2)]
+    return dataclasses.replace(query, terms=tuple(terms))
 
 
 def share_covered(query: Query, weights: Sequence[float], terms: frozenset[str] | set[str]) -> float:
@@ -158,7 +177,9 @@ def share_covered(query: Query, weights: Sequence[float], terms: frozenset[str] 
     return found / total
 
 
-def decide(query: Query, hits: Sequence[Hit], index: PassageIndex, *, min_coverage: float, min_relevance: float) -> Decision:
+def decide(
+    query: Query, hits: Sequence[Hit], index: PassageIndex, *, min_coverage: float, min_relevance: float
+) -> Decision:
     """Answer only when the best passage covers enough of the question.
 
     ``coverage``: the IDF-weighted share of the question's content words whose
@@ -181,42 +202,82 @@ def decide(query: Query, hits: Sequence[Hit], index: PassageIndex, *, min_covera
     possible = index.best_possible(query)
     relevance = hits[0].matched / possible if possible else 0.0
     if coverage < min_coverage:
-        return Decision(False, coverage, relevance, known_share, "the best passage covers too little of the question", missing)
+        return Decision(
+            False, coverage, relevance, known_share, "the best passage covers too little of the question", missing
+        )
     if relevance < min_relevance:
         return Decision(False, coverage, relevance, known_share, "the best passage matches too weakly", missing)
     return Decision(True, coverage, relevance, known_share, "answered", missing)
 
 
 _LIST_MARK = re.compile(r"^\s*(?:[-*+\u2022\u00b7]|\d{1,3}[.)])\s+")
-_UNITS: weakref.WeakKeyDictionary[PassageIndex, dict[str, tuple[tuple[str, frozenset[str]], ...]]] = (
-    weakref.WeakKeyDictionary()
-)
+Unit = tuple[str, frozenset[str], frozenset[str]]  # text to quote, its own terms, with the headings' terms
+_UNITS: weakref.WeakKeyDictionary[PassageIndex, dict[str, tuple[Unit, ...]]] = weakref.WeakKeyDictionary()
+_SHORT_ITEM_WORDS = 6  # a list item this short reads better with its list
+_LIST_REPLY_WORDS = 60  # ... unless the whole list is longer than this
 
 
-def sentence_units(passage: Passage, index: PassageIndex) -> tuple[tuple[str, frozenset[str]], ...]:
-    """The sentences and list items of a passage with their index terms.
+def sentence_units(passage: Passage, index: PassageIndex) -> tuple[Unit, ...]:
+    """The sentences and list items of a passage: (text to quote, own terms, terms with headings).
 
-    Each unit also carries the terms of the passage's section headings (not the
+    Each unit's terms include those of the passage's section headings (not the
     document title, which every passage of a document shares): under "Risks &
-    Complications", the item "Hearing loss" is about a risk.
+    Complications", the item "Hearing loss" is about a risk. A list item is one
+    unit. A short item of a list introduced by a sentence ending in ":" is quoted
+    with that sentence and its list ("... usually by: AICA; PICA; Vertebral
+    artery."), and so is that introducing sentence, when the whole stays short.
     """
     cache = _UNITS.setdefault(index, {})
     units = cache.get(passage.id)
-    if units is None:
-        heading = frozenset(index.analyzer.terms("\n".join(passage.section_path[1:])))
-        found: list[tuple[str, frozenset[str]]] = []
-        for line in passage.text.split("\n"):
-            for start, end in split_sentences(line):
-                sentence = _LIST_MARK.sub("", line[start:end]).strip()
+    if units is not None:
+        return units
+    heading = frozenset(index.analyzer.terms("\n".join(passage.section_path[1:])))
+    found: list[Unit] = []
+
+    def unit(shown: str, text: str) -> Unit:
+        own = frozenset(index.analyzer.terms(text))
+        return (shown, own, own | heading)
+
+    lines = passage.text.split("\n")
+    intro: int | None = None  # position in ``found`` of the sentence before a list
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        if not _LIST_MARK.match(lines[i]):
+            sentences = [lines[i][start:end].strip() for start, end in split_sentences(lines[i])]
+            for sentence in sentences:
                 if sentence:
-                    found.append((sentence, heading | frozenset(index.analyzer.terms(sentence))))
-        units = cache[passage.id] = tuple(found)
+                    found.append(unit(sentence, sentence))
+            intro = len(found) - 1 if found and found[-1][0].endswith(":") else None
+            i += 1
+            continue
+        items: list[str] = []
+        while i < len(lines) and (not lines[i].strip() or _LIST_MARK.match(lines[i])):
+            item = _LIST_MARK.sub("", lines[i]).strip()
+            if item:
+                items.append(item)
+            i += 1
+        whole = None
+        if intro is not None:
+            joined = f"{found[intro][0]} {'; '.join(item.rstrip('.;') for item in items)}."
+            if len(joined.split()) <= _LIST_REPLY_WORDS:
+                whole = joined
+                found[intro] = (joined, *found[intro][1:])
+        for item in items:
+            shown = whole if whole and len(item.split()) < _SHORT_ITEM_WORDS else item
+            found.append(unit(shown, item))
+        intro = None
+    units = cache[passage.id] = tuple(found)
     return units
 
 
 def sentence_share(hit: Hit, index: PassageIndex, query: Query, weights: Sequence[float]) -> float:
     """The weighted share of the question found together in one sentence of the passage."""
-    return max((share_covered(query, weights, terms) for _s, terms in sentence_units(hit.passage, index)), default=0.0)
+    return max(
+        (share_covered(query, weights, terms) for _s, _own, terms in sentence_units(hit.passage, index)), default=0.0
+    )
 
 
 def rerank(query: Query, hits: Sequence[Hit], index: PassageIndex, *, proximity: float = 1.0) -> list[Hit]:
@@ -226,10 +287,16 @@ def rerank(query: Query, hits: Sequence[Hit], index: PassageIndex, *, proximity:
     or list item. A passage whose single sentence holds what the question asks
     about ("Botox ... relief for 3-6 months") goes before one that has the same
     words scattered over unrelated items. Ties keep the BM25 order; scores shown to
-    the user stay the BM25 scores.
+    the user stay the BM25 scores. Passages that share only general words with the
+    question are dropped when others share a topical one. (A bonus for words in section headings was tried
+    and dropped: headings already count in BM25, and it cost more than it gained.)
     """
     if len(hits) < 2 or not query.words:
         return list(hits)
+    topical = {term for word in query.words if not word.general for term in word.terms}
+    if any(topical & set(hit.matched_terms) for hit in hits):
+        # A passage sharing only a general word with the question ("work") is not about it.
+        hits = [hit for hit in hits if topical & set(hit.matched_terms)]
     weights = word_weights(query, index)
     keyed = [
         (-(hit.matched * (1.0 + proximity * sentence_share(hit, index, query, weights))), position, hit)
@@ -238,16 +305,20 @@ def rerank(query: Query, hits: Sequence[Hit], index: PassageIndex, *, proximity:
     return [hit for *_key, hit in sorted(keyed, key=lambda item: (item[0], item[1]))]
 
 
+def _best_unit(hit: Hit, index: PassageIndex, query: Query, weights: Sequence[float]) -> tuple[str, float]:
+    """The unit of a passage covering most of the question, and that share (the shorter, then the first wins ties)."""
+    best: tuple[str, float, float, int] = ("", -1.0, -1.0, 0)
+    for text, own_terms, terms in sentence_units(hit.passage, index):
+        # What the sentence itself says decides, then with its headings, then the shorter.
+        key = (share_covered(query, weights, own_terms), share_covered(query, weights, terms), -len(text.split()))
+        if key > best[1:]:
+            best = (text, *key)
+    return best[0], best[2]
+
+
 def best_sentence(hit: Hit, index: PassageIndex, query: Query) -> str:
-    """The sentence or list item of a passage that covers most of the question (first wins ties)."""
-    weights = word_weights(query, index)
-    best = ("", -1.0)
-    for sentence, terms in sentence_units(hit.passage, index):
-        own = terms - frozenset(index.analyzer.terms("\n".join(hit.passage.section_path[1:]))) 
-        score = share_covered(query, weights, terms) + 0.01 * share_covered(query, weights, own)
-        if score > best[1]:
-            best = (sentence, score)
-    return best[0]
+    """The sentence or list item of a passage that covers most of the question."""
+    return _best_unit(hit, index, query, word_weights(query, index))[0]
 
 
 def pick_passages(hits: Sequence[Hit], *, top_k: int, second_source_ratio: float) -> list[Hit]:
@@ -300,14 +371,31 @@ def cite(hits: Sequence[Hit]) -> tuple[ReplyPassage, ...]:
     return tuple(out)
 
 
+def _labelled(text: str, label: str) -> str:
+    """'... 3-6 months.' -> '... 3-6 months [1].'"""
+    text = text.rstrip()
+    end = text[-1] if text and text[-1] in ".!?" else "."
+    return f"{text.rstrip('.!?;:, ')} {label}{end}"
+
+
 def answer_text(hits: Sequence[Hit], index: PassageIndex, query: Query) -> str:
-    """A short extractive reply: the best sentence of [1], and of the first passage from another document."""
-    first = best_sentence(hits[0], index, query)
-    text = f"{first} [1]"
+    """A short extractive reply with [n] labels.
+
+    The sentence (or list) of passage [1] that covers most of the question; then,
+    when a passage from another document is shown and its best sentence covers at
+    least half as much, that sentence too, so where the sources differ ("3-6
+    months" against "3-4 months") the patient sees both.
+    """
+    if not hits:
+        return ""
+    weights = word_weights(query, index)
+    first, first_share = _best_unit(hits[0], index, query, weights)
+    text = _labelled(first, "[1]")
     for number, hit in enumerate(hits[1:], start=2):
-        if hit.passage.document_id != hits[0].passage.document_id:
-            other = best_sentence(hit, index, query)
-            if other:
-                text += f" Another of our documents says: {other} [{number}]"
-            break
+        if hit.passage.document_id == hits[0].passage.document_id:
+            continue
+        other, share = _best_unit(hit, index, query, weights)
+        if other and other != first and share >= 0.5 * first_share:
+            text += f" Another of our documents says: {_labelled(other, f'[{number}]')}"
+        break
     return text

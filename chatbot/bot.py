@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .analysis import Analyzer, Query, Synonyms, load_stopwords, load_synonyms
-from .answer import Decision, Reply, ReplyType, answer_text, cite, decide, pick_passages, rerank
+from .answer import (
+    Decision,
+    Reply,
+    ReplyType,
+    answer_text,
+    cite,
+    decide,
+    pick_passages,
+    rerank,
+    search_terms,
+)
 from .bm25 import BM25Params
 from .config import Settings
 from .conversation import Context, decode_context, encode_context, plan_turn
@@ -110,7 +120,7 @@ class Bot:
         """Analyse, search and decide whether the documents answer ``text``."""
         settings = self.settings
         k = top_k or settings.top_k
-        query = self.index.query(text)
+        query = search_terms(self.index.query(text))
         hits = rerank(query, self.index.search(query, top_k=max(k * 4, 10)), self.index)
         decision = decide(
             query, hits, self.index, min_coverage=settings.min_coverage, min_relevance=settings.min_relevance
