@@ -136,6 +136,15 @@ class Settings:
     log_messages: bool = field(
         default=False, metadata=_doc("Log visitors' message text. Off by default: nothing a visitor types is stored.")
     )
+    proxy_count: int = field(
+        default=0,
+        metadata=_doc(
+            "Reverse proxies (load balancers) in front of the server whose X-Forwarded-For to trust for the client "
+            "address that rate limits count by. 0: use the connecting address.",
+            min=0,
+            max=5,
+        ),
+    )
     watch: bool = field(default=True, metadata=_doc("Reload the corpus when its files change while serving."))
     watch_interval: float = field(
         default=2.0, metadata=_doc("Seconds between checks of the corpus folder for changes.", min=0.2, max=3600.0)
@@ -158,6 +167,8 @@ def setting_docs() -> list[tuple[str, str, str]]:
             shown = ", ".join(default) if default else "(none)"
         elif default is None:
             shown = "(see help)"
+        elif default == "":
+            shown = "(none)"
         else:
             shown = str(default)
         rows.append((f.name, shown, str(f.metadata["help"])))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
 
 from chatbot.bot import Bot
 from chatbot.config import Settings
@@ -85,3 +87,18 @@ def bot() -> Bot:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def app(bot: Bot) -> Flask:
+    """The Flask app on the bundled corpus, rate limiting off (tests that need it build their own)."""
+    from chatbot.api import create_app
+
+    application = create_app(Settings(rate_limit="off"), bot=bot)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

@@ -1,0 +1,32 @@
+"""Assertions shared by the API tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def assert_error(resp: Any, status: int, code: str) -> dict[str, Any]:
+    """The one error shape: JSON {"error": {"code", "message"}} with this status and code.
+
+    Works for Flask test-client responses and for ``urllib``/``requests``-style ones
+    (``status_code`` or ``status``; ``get_json()``/``json()`` or the raw body).
+    """
+    got_status = getattr(resp, "status_code", None) or getattr(resp, "status", None)
+    if hasattr(resp, "get_json"):
+        body = resp.get_json(silent=True)
+        content_type = resp.headers.get("Content-Type", "")
+    else:
+        import json
+
+        body = json.loads(resp.read() if hasattr(resp, "read") else resp.text)
+        content_type = resp.headers.get("Content-Type", "")
+    assert got_status == status, (got_status, body)
+    assert content_type.startswith("application/json"), content_type
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"code", "message"}, error
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str) and error["message"].strip(), error
+    for leak in ("Traceback", 'File "', "Exception", "Error:"):
+        assert leak not in error["message"], error["message"]
+    return dict(error)
