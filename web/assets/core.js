@@ -133,7 +133,7 @@ var ClinicChat = (function () {
 
   function citationWhere(citation) {
     var parts = [citation.document || citation.document_id || "Document"];
-    if (citation.section) parts.push(citation.section);
+    if (citation.section) parts.push(String(citation.section).replace(/ > /g, " \u203a "));
     var where = parts.join(" \u203a ");
     if (citation.page !== null && citation.page !== undefined) where += ", p. " + citation.page;
     return where;
@@ -273,22 +273,19 @@ var ClinicChat = (function () {
   /* ---- documents: the list and one document with its passages ---- */
 
   function documentList(body) {
-    var list = Array.isArray(body) ? body : (body && (body.documents || body.items)) || [];
+    var list = Array.isArray(body) ? body : (body && body.documents) || [];
     return list.map(function (doc) {
       var sections = (doc.sections || []).map(function (section) {
-        if (typeof section === "string") return { title: section, path: [section] };
-        var path = section.path || section.section_path || null;
-        var title = section.title || section.section || section.name || (path ? path.join(" \u203a ") : "");
-        if (Array.isArray(path) && path.length === 1 && !section.section) title = "Introduction";
+        if (typeof section === "string") return { title: section, heading: section, level: 2, start: null };
+        var path = Array.isArray(section.path) ? section.path : [];
         return {
-          title: Array.isArray(path) && path.length > 1 && !section.section ? path.slice(1).join(" \u203a ") : title,
-          path: path,
-          passageId: section.passage_id || (section.passages && section.passages[0] &&
-            (section.passages[0].id || section.passages[0])) || (section.passage_ids && section.passage_ids[0]) || null,
+          title: path.join(" \u203a "),
+          heading: path.length ? path[path.length - 1] : "",
+          level: section.level || path.length + 1,
           start: typeof section.start === "number" ? section.start : null
         };
       });
-      return { id: doc.id || doc.document_id, title: doc.title || doc.id, source: doc.source, sections: sections };
+      return { id: doc.id, title: doc.title || doc.id, source: doc.source, sections: sections };
     });
   }
 
@@ -303,7 +300,7 @@ var ClinicChat = (function () {
     passages.forEach(function (p) {
       if (p.start < position) return; // overlapping passage: keep the first
       if (p.start > position) segments.push({ kind: "gap", text: text.slice(position, p.start) });
-      segments.push({ kind: "passage", id: p.id, text: text.slice(p.start, p.end), section: p.section || "" });
+      segments.push({ kind: "passage", id: p.id, start: p.start, text: text.slice(p.start, p.end) });
       position = p.end;
     });
     if (position < text.length) segments.push({ kind: "gap", text: text.slice(position) });
@@ -326,7 +323,7 @@ var ClinicChat = (function () {
       var isCited = options.passageId && segment.id === options.passageId;
       var block = el("div", {
         class: "cc-passage" + (isCited ? " cc-passage--cited" : ""),
-        data: { "passage-id": segment.id },
+        data: { "passage-id": segment.id, start: segment.start },
         tabindex: isCited ? "-1" : null
       });
       if (isCited) block.appendChild(el("p", { class: "cc-cited-label", text: "Quoted in the answer" }));
@@ -344,9 +341,10 @@ var ClinicChat = (function () {
         bySection.classList.add("cc-heading--target");
       }
     }
-    if (!cited && !bySection && options.nearPassageId) {
+    if (!cited && !bySection && typeof options.offset === "number") {
+      // no heading line to find (a plain-text or PDF document): the first passage after the heading
       Array.prototype.forEach.call(target.querySelectorAll(".cc-passage"), function (block) {
-        if (!bySection && block.getAttribute("data-passage-id") === options.nearPassageId) bySection = block;
+        if (!bySection && Number(block.getAttribute("data-start")) >= options.offset) bySection = block;
       });
       if (bySection) bySection.setAttribute("tabindex", "-1");
     }

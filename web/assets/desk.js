@@ -132,16 +132,11 @@
       var list = el("ul");
       doc.sections.forEach(function (section) {
         if (!section.title) return;
-        var button = el("button", { type: "button", class: "cc-linkish", data: { section: section.title } }, section.title);
+        var button = el("button", { type: "button", class: "cc-linkish", data: { section: section.heading } }, section.heading);
         button.addEventListener("click", function () {
-          viewer.open(doc.id, {
-            title: doc.title,
-            nearPassageId: section.passageId,
-            section: section.path && section.path.length ? section.path[section.path.length - 1] : section.title,
-            returnFocus: button
-          });
+          viewer.open(doc.id, { title: doc.title, section: section.heading, offset: section.start, returnFocus: button });
         });
-        list.appendChild(el("li", null, button));
+        list.appendChild(el("li", { class: "cc-index-level-" + Math.min(4, section.level) }, button));
       });
       index.appendChild(el("section", { class: "cc-index-doc" }, [el("h3", null, openDoc), list]));
     });
