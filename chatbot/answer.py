@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .analysis import Correction, Query
+from .analysis import CONCEPT_PREFIX, Correction, Query
 from .index import Hit, PassageIndex
 from .passages import Passage, split_sentences
 
@@ -365,7 +365,8 @@ def cite(hits: Sequence[Hit]) -> tuple[ReplyPassage, ...]:
                     passage_id=passage.id,
                     page=passage.page,
                 ),
-                matched_terms=tuple(term for term in hit.matched_terms if not term.startswith("=")),
+                # Stems as they are; a synonym concept ("=botox") by its name in the synonyms file.
+                matched_terms=tuple(dict.fromkeys(term.removeprefix(CONCEPT_PREFIX) for term in hit.matched_terms)),
             )
         )
     return tuple(out)

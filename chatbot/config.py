@@ -92,7 +92,7 @@ class Settings:
     bm25_b: float = field(default=0.75, metadata=_doc("BM25 length normalisation (b).", min=0.0, max=1.0))
     bm25_delta: float = field(default=1.0, metadata=_doc("BM25+ lower bound for a matching term (delta).", min=0.0, max=3.0))
     min_relevance: float = field(
-        default=0.25,
+        default=0.15,
         metadata=_doc(
             "Not-found threshold: the best passage's score relative to the query's best possible score.",
             min=0.0,
@@ -100,7 +100,7 @@ class Settings:
         ),
     )
     min_coverage: float = field(
-        default=0.5,
+        default=0.45,
         metadata=_doc("Not-found threshold: share of the question's content words the best passage matches.", min=0.0, max=1.0),
     )
     second_source_ratio: float = field(
