@@ -98,10 +98,18 @@ def stem(word: str) -> str:
     return str(_stemmer.stem(american(word)))
 
 
+_HAS_DIGIT = re.compile(r"\d")
+
+
 def normalise(text: str) -> str:
     """Unicode-normalised, lowercase text with dashes, quotes and invisible characters folded."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_DASHES).translate(_QUOTES)
-    text = text.lower()
+    if text.isascii():  # NFKC and the folding tables change nothing in ASCII but the backquote
+        text = text.replace("`", "'").lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_DASHES).translate(_QUOTES)
+        text = text.lower()
+    if not _HAS_DIGIT.search(text):  # both rewrites below need a digit
+        return text
     text = _PERCENT_WORDS.sub(r"\1%", text)
 
     def comparator(match: re.Match[str]) -> str:
@@ -324,12 +332,10 @@ class Analyzer:
 
     def tokens(self, text: str) -> list[str]:
         """Normalised surface tokens, stopwords included ("'s" dropped)."""
-        out = []
-        for token in _TOKEN.findall(normalise(text)):
-            if token.endswith("'s"):
-                token = token[:-2]
-            out.append(token)
-        return out
+        text = normalise(text)
+        if "'s" not in text:  # the common case, without a loop over every token
+            return _TOKEN.findall(text)
+        return [token[:-2] if token.endswith("'s") else token for token in _TOKEN.findall(text)]
 
     def _concepts(self, stems: list[str]) -> list[tuple[int, int, str]]:
         """(start, end, concept) for the synonym phrases found in a stem sequence.

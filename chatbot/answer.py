@@ -280,16 +280,28 @@ def sentence_share(hit: Hit, index: PassageIndex, query: Query, weights: Sequenc
     )
 
 
-def rerank(query: Query, hits: Sequence[Hit], index: PassageIndex, *, proximity: float = 1.0) -> list[Hit]:
-    """Order BM25 hits by their score times (1 + proximity x sentence share).
+def heading_share(hit: Hit, index: PassageIndex, query: Query, weights: Sequence[float]) -> float:
+    """The weighted share of the question named by the passage's own heading.
+
+    The own heading is the innermost one; for a document's opening passage, which
+    has none, it is the document title (the opening is about what the title says).
+    """
+    return share_covered(query, weights, frozenset(index.analyzer.terms(hit.passage.section_path[-1])))
+
+
+def rerank(
+    query: Query, hits: Sequence[Hit], index: PassageIndex, *, proximity: float = 1.0, heading: float = 0.25
+) -> list[Hit]:
+    """Order BM25 hits by score x (1 + proximity x sentence share + heading x heading share).
 
     BM25 scores a passage as a bag of words; an answer usually sits in one sentence
-    or list item. A passage whose single sentence holds what the question asks
-    about ("Botox ... relief for 3-6 months") goes before one that has the same
-    words scattered over unrelated items. Ties keep the BM25 order; scores shown to
-    the user stay the BM25 scores. Passages that share only general words with the
-    question are dropped when others share a topical one. (A bonus for words in section headings was tried
-    and dropped: headings already count in BM25, and it cost more than it gained.)
+    or list item, under a heading that names the subject. A passage whose single
+    sentence holds what the question asks about ("Botox ... relief for 3-6 months")
+    goes before one that has the same words scattered over unrelated items, and a
+    passage whose own heading names the subject ("How MVD Works") before one that
+    mentions it in passing. Passages that share only general words with the
+    question are dropped when others share a topical one. Ties keep the BM25
+    order; the scores shown to the user stay the BM25 scores.
     """
     if len(hits) < 2 or not query.words:
         return list(hits)
@@ -298,10 +310,15 @@ def rerank(query: Query, hits: Sequence[Hit], index: PassageIndex, *, proximity:
         # A passage sharing only a general word with the question ("work") is not about it.
         hits = [hit for hit in hits if topical & set(hit.matched_terms)]
     weights = word_weights(query, index)
-    keyed = [
-        (-(hit.matched * (1.0 + proximity * sentence_share(hit, index, query, weights))), position, hit)
-        for position, hit in enumerate(hits)
-    ]
+
+    def boost(hit: Hit) -> float:
+        return (
+            1.0
+            + proximity * sentence_share(hit, index, query, weights)
+            + heading * heading_share(hit, index, query, weights)
+        )
+
+    keyed = [(-(hit.matched * boost(hit)), position, hit) for position, hit in enumerate(hits)]
     return [hit for *_key, hit in sorted(keyed, key=lambda item: (item[0], item[1]))]
 
 
