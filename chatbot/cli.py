@@ -294,3 +294,45 @@ def eval_command(questions: tuple[Path, ...], top_k: int | None, json_out: Path 
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     sys.exit(status)
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on (default 8000).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="gunicorn worker processes (default 2).")
+@click.option("--threads", type=click.IntRange(1, 64), default=None, help="Threads per worker (default 4).")
+@click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn (local work only).")
+@corpus_options
+def serve(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    threads: int | None,
+    dev: bool,
+    corpus: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Run the chat page, the widget and the HTTP API, then open http://127.0.0.1:8000/.
+
+    Runs under gunicorn; this process is the gunicorn master, so Ctrl-C or
+    `kill -TERM` stops it gracefully. The documents are loaded once at start-up;
+    a bad setting or an unreadable corpus stops start-up with a message.
+    """
+    from .api import create_app
+    from .server import run_dev, run_gunicorn
+
+    settings = make_settings(config_path, corpus=corpus, host=host, port=port, workers=workers, threads=threads)
+    bot = make_bot(settings)
+    for error in bot.corpus.errors:
+        click.echo(f"Warning: {error}", err=True)
+    app = create_app(settings, bot=bot)
+    where = f"http://{settings.host}:{settings.port}/"
+    click.echo(
+        f"chatbot {__version__}: {len(bot.corpus.documents)} documents, {len(bot.passages)} passages; "
+        f"serving {where}" + (" (development server)" if dev else ""),
+        err=True,
+    )
+    if dev:
+        run_dev(app, settings)
+    else:
+        run_gunicorn(app, settings)
