@@ -122,7 +122,7 @@ var ClinicChat = (function () {
 
   /** A short excerpt of a passage on one line. */
   function excerpt(text, limit) {
-    var flat = String(text || "").replace(/^\s*[-*\u2022]\s+/gm, "").replace(/\s+/g, " ").trim();
+    var flat = String(text || "").replace(/^\s*[-*\u2022]\s+/gm, "\u2022 ").replace(/\s+/g, " ").trim();
     limit = limit || 220;
     if (flat.length <= limit) return flat;
     var cut = flat.lastIndexOf(" ", limit);

@@ -1,0 +1,273 @@
+"""Browser tests: the real server as a process, Debian's Chromium driven by Playwright.
+
+The server starts as users start it (``python -m chatbot serve``) on a free port with
+rate limiting off, its log written to ``test-artifacts/``; a second tiny server on
+another port plays a clinic's website for the widget. Chromium is the system one
+(``/usr/bin/chromium``): Playwright's own browser download is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("CHATBOT_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-gpu",
+]
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+HOSTILE_DOC = f"""---
+title: "Visiting the clinic <script>alert('title')</script>"
+---
+
+## Parking
+
+Parking for patients is behind the building {HOSTILE} next to the pharmacy. The car park opens at seven.
+"""
+
+HOST_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Riverside Neurology Clinic</title>
+<link rel="icon" href="data:,">
+<style>
+  body {{ margin: 0; font: 20px/3 Georgia, serif; color: #402020; background: #fffaf0; }}
+  header {{ background: #1f6f4a; color: #fff; padding: 0.5em 1em; }}
+  h1, h2 {{ color: #6a1b9a; margin: 0; }}
+  header h1 {{ color: #fff; }}
+  main {{ padding: 1em; max-width: 40em; }}
+  button {{ background: hotpink !important; border: 4px dashed green; font: inherit; }}
+  p {{ line-height: 1.6; }}
+</style>
+</head>
+<body>
+<header><h1>Riverside Neurology Clinic</h1></header>
+<main>
+  <h2>Hemifacial spasm</h2>
+  <p>Our team treats hemifacial spasm with botulinum toxin injections and microvascular decompression.
+  Questions before your visit? Use the chat button in the corner.</p>
+  <button type="button" id="host-button">Book a visit</button>
+</main>
+<script src="{api}/widget.js" data-api="{api}" data-title="Ask us" data-color="#0b5fff" async></script>
+</body>
+</html>
+"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running ``chatbot serve`` process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path, deadline_s: float = 60.0) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}; see {log}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer /api/health within {deadline_s:.0f} s; see {log}")
+
+
+def serve_command(port: int, corpus: Path | None) -> list[str]:
+    command = [sys.executable, "-m", "chatbot", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    if corpus is not None:
+        command += ["--corpus", str(corpus)]
+    return command
+
+
+@contextlib.contextmanager
+def running_server(name: str, *, corpus: Path | None = None, env: dict[str, str] | None = None) -> Iterator[Server]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    log = ARTIFACTS / f"server-{name}.log"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
+    environment.update({"CHATBOT_RATE_LIMIT": "off", "CHATBOT_WATCH": "false", "PYTHONUNBUFFERED": "1"})
+    environment.update(env or {})
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            serve_command(port, corpus), cwd=REPO, env=environment, stdout=out, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_health(url, process, log)
+            yield Server(url=url, process=process, log=log)
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@dataclass
+class HostSite:
+    """A second origin (a clinic's own website) serving a page that embeds the widget."""
+
+    port: int
+    folder: Path
+    url: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def write_page(self, api: str) -> str:
+        (self.folder / "index.html").write_text(HOST_PAGE.format(api=api), encoding="utf-8")
+        return self.url + "/index.html"
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: install Chromium with `apt-get install chromium` to run the browser tests")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def host_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostSite]:
+    folder = tmp_path_factory.mktemp("host-site")
+    port = free_port()
+    handler = lambda *args, **kwargs: _QuietHandler(*args, directory=str(folder), **kwargs)  # noqa: E731
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield HostSite(port=port, folder=folder)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def server(chromium_path: Path, host_site: HostSite) -> Iterator[Server]:
+    """The app on the bundled corpus; the host site's origin may call it (CORS)."""
+    with running_server("main", env={"CHATBOT_ALLOWED_ORIGINS": host_site.url}) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def hostile_server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The app on a corpus whose documents contain markup that must show as text."""
+    folder = tmp_path_factory.mktemp("hostile-corpus")
+    for document in (REPO / "corpus").glob("*.md"):
+        shutil.copy(document, folder / document.name)
+    (folder / "visiting.md").write_text(HOSTILE_DOC, encoding="utf-8")
+    with running_server("hostile", corpus=folder) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@dataclass
+class PageProblems:
+    """Console errors (CSP violations show up here) and uncaught exceptions of one page."""
+
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+
+    def allow(self, pattern: str) -> None:
+        """Console errors the test causes on purpose (a 429 it stages, say)."""
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
+
+    def watch(self, page: Any) -> None:
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+        def on_dialog(dialog: Any) -> None:
+            self.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+
+
+@pytest.fixture
+def problems() -> PageProblems:
+    return PageProblems()
+
+
+@pytest.fixture
+def new_page(browser: Any, problems: PageProblems) -> Iterator[Any]:
+    """new_page(width=..., height=..., **context options) -> a page in a fresh context."""
+    contexts: list[Any] = []
+
+    def make(width: int = 1280, height: int = 860, **options: Any) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        problems.watch(page)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert problems.dialogs == [], f"a script ran and opened a dialog: {problems.dialogs}"
+    assert problems.unexpected() == [], f"console errors (CSP violations, script errors): {problems.unexpected()}"
+
+
+def screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:
+    """Save a screenshot under test-artifacts/ (copied to docs/screenshots/ for the README)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+    return path
