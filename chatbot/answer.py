@@ -173,7 +173,7 @@ def share_covered(query: Query, weights: Sequence[float], terms: frozenset[str] 
     total = sum(weights)
     if not total:
         return 0.0
-    found = sum(w for word, w in zip(query.words, weights, strict=True) if any(t in terms for t in word.terms))
+    found = sum(w for word, w in zip(query.words, weights, strict=True) if not terms.isdisjoint(word.terms))
     return found / total
 
 
@@ -213,6 +213,7 @@ def decide(
 _LIST_MARK = re.compile(r"^\s*(?:[-*+\u2022\u00b7]|\d{1,3}[.)])\s+")
 Unit = tuple[str, frozenset[str], frozenset[str]]  # text to quote, its own terms, with the headings' terms
 _UNITS: weakref.WeakKeyDictionary[PassageIndex, dict[str, tuple[Unit, ...]]] = weakref.WeakKeyDictionary()
+_HEADINGS: weakref.WeakKeyDictionary[PassageIndex, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 _SHORT_ITEM_WORDS = 6  # a list item this short reads better with its list
 _LIST_REPLY_WORDS = 60  # ... unless the whole list is longer than this
 
@@ -275,9 +276,15 @@ def sentence_units(passage: Passage, index: PassageIndex) -> tuple[Unit, ...]:
 
 def sentence_share(hit: Hit, index: PassageIndex, query: Query, weights: Sequence[float]) -> float:
     """The weighted share of the question found together in one sentence of the passage."""
-    return max(
-        (share_covered(query, weights, terms) for _s, _own, terms in sentence_units(hit.passage, index)), default=0.0
-    )
+    wanted = frozenset(query.terms)
+    seen: set[frozenset[str]] = set()
+    best = 0.0
+    for _text, _own, terms in sentence_units(hit.passage, index):
+        found = terms & wanted
+        if found and found not in seen:
+            seen.add(found)
+            best = max(best, share_covered(query, weights, found))
+    return best
 
 
 def heading_share(hit: Hit, index: PassageIndex, query: Query, weights: Sequence[float]) -> float:
@@ -286,7 +293,11 @@ def heading_share(hit: Hit, index: PassageIndex, query: Query, weights: Sequence
     The own heading is the innermost one; for a document's opening passage, which
     has none, it is the document title (the opening is about what the title says).
     """
-    return share_covered(query, weights, frozenset(index.analyzer.terms(hit.passage.section_path[-1])))
+    cache = _HEADINGS.setdefault(index, {})
+    terms = cache.get(hit.passage.id)
+    if terms is None:
+        terms = cache[hit.passage.id] = frozenset(index.analyzer.terms(hit.passage.section_path[-1]))
+    return share_covered(query, weights, terms)
 
 
 def rerank(
