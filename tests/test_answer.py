@@ -1,0 +1,144 @@
+"""Replies: structure, numbered citations, the disclaimer, not found, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chatbot.answer import REPLY_SCHEMA_VERSION, Reply, ReplyType
+from chatbot.bot import Bot
+from chatbot.config import DEFAULT_DISCLAIMER, Settings
+
+REPLY_KEYS = {
+    "type",
+    "reply",
+    "passages",
+    "disclaimer",
+    "notice",
+    "suggestions",
+    "context",
+    "corrections",
+    "personal_advice",
+    "emergency_number",
+    "crisis_line",
+    "schema_version",
+}
+PASSAGE_KEYS = {"id", "text", "score", "citation", "matched_terms"}
+CITATION_KEYS = {"label", "document_id", "document", "section", "source", "passage_id", "page"}
+
+ANSWERABLE = [
+    "How long does Botox last?",
+    "What are the risks of MVD?",
+    "What causes hemifacial spasm?",
+    "How long will I stay in hospital after the operation?",
+]
+NOT_COVERED = [
+    "What is the capital of France?",
+    "the and of",
+    "xylophone quantum chromodynamics",
+    "How do I treat a broken ankle?",
+]
+
+
+@pytest.mark.parametrize("question", ANSWERABLE + NOT_COVERED)
+def test_every_reply_carries_the_disclaimer_and_the_documented_keys(bot: Bot, question: str) -> None:
+    reply = bot.ask(question)
+    data = reply.to_dict()
+    assert set(data) == REPLY_KEYS
+    assert data["disclaimer"] == DEFAULT_DISCLAIMER
+    assert data["schema_version"] == REPLY_SCHEMA_VERSION == 1
+    assert data["type"] in {t.value for t in ReplyType}
+    assert data["reply"].strip()
+    assert data["notice"].strip()
+    json.dumps(data, allow_nan=False)  # plain JSON, no NaN
+
+
+@pytest.mark.parametrize("question", ANSWERABLE)
+def test_answers_quote_passages_with_numbered_citations(bot: Bot, question: str) -> None:
+    reply = bot.ask(question)
+    assert reply.type is ReplyType.ANSWER
+    assert 1 <= len(reply.passages) <= bot.settings.top_k
+    assert [p.citation.label for p in reply.passages] == [f"[{n}]" for n in range(1, len(reply.passages) + 1)]
+    assert "[1]" in reply.reply
+    for cited in reply.passages:
+        data = cited.to_dict()
+        assert set(data) == PASSAGE_KEYS
+        assert set(data["citation"]) == CITATION_KEYS
+        source = bot.index.passage(cited.id)
+        assert source is not None
+        assert cited.text == source.text
+        assert cited.citation.passage_id == source.id
+        assert cited.citation.document_id == source.document_id
+        assert cited.citation.document == source.title
+        assert cited.citation.source == source.source
+        assert cited.citation.section == source.section
+        assert cited.score > 0
+        assert all(isinstance(term, str) for term in data["matched_terms"])
+
+
+def test_each_quoted_passage_lists_the_query_words_it_matched(bot: Bot) -> None:
+    reply = bot.ask("How long does Botox last?")
+    for cited in reply.passages:
+        assert cited.matched_terms, cited.id
+        assert all(not term.startswith("=") for term in cited.matched_terms)  # words, not internal concept ids
+
+
+@pytest.mark.parametrize("question", NOT_COVERED)
+def test_questions_the_documents_do_not_answer_say_so_plainly(bot: Bot, question: str) -> None:
+    reply = bot.ask(question)
+    assert reply.type is ReplyType.NOT_FOUND
+    assert reply.passages == ()
+    assert reply.reply.startswith("I could not find that in our documents")
+    assert "contact the clinic" in reply.reply
+    assert "Symptoms" in reply.reply  # a few topics the documents do cover
+    assert reply.suggestions
+
+
+def test_not_found_points_to_the_clinic_contact_from_the_settings() -> None:
+    bot = Bot.from_settings(Settings(clinic_phone="+44 20 7946 0000", opening_hours="Mon-Fri 9-17"))
+    reply = bot.ask("What is the capital of France?")
+    assert "call +44 20 7946 0000 (Mon-Fri 9-17)" in reply.reply
+    assert "+44 20 7946 0000" in reply.notice
+
+
+def test_a_configured_disclaimer_is_on_every_reply(corpus_dir: Path) -> None:
+    bot = Bot.from_settings(Settings(corpus=corpus_dir, disclaimer="Ask your own doctor."))
+    for question in ("How long does botox last?", "What is the capital of France?"):
+        assert bot.ask(question).disclaimer == "Ask your own doctor."
+
+
+def test_same_question_same_reply_byte_for_byte() -> None:
+    first = [json.dumps(Bot.from_settings().ask(q).to_dict()) for q in ANSWERABLE + NOT_COVERED]
+    second = [json.dumps(Bot.from_settings().ask(q).to_dict()) for q in ANSWERABLE + NOT_COVERED]
+    assert first == second
+
+
+@pytest.mark.parametrize("top_k", [1, 2, 5, 20])
+def test_top_k_limits_the_passages_even_above_the_corpus_size(corpus_dir: Path, top_k: int) -> None:
+    bot = Bot.from_settings(Settings(corpus=corpus_dir))
+    reply = bot.ask("How long do botox injections last and what does surgery do?", top_k=top_k)
+    assert reply.type is ReplyType.ANSWER
+    assert 1 <= len(reply.passages) <= min(top_k, len(bot.passages))
+    assert len({p.id for p in reply.passages}) == len(reply.passages)
+
+
+def test_corrections_are_part_of_the_reply(bot: Bot) -> None:
+    reply = bot.ask("How is microvascular decompresion done?")
+    assert reply.type is ReplyType.ANSWER
+    assert [(c.original, c.corrected) for c in reply.corrections] == [("decompresion", "decompression")]
+    assert reply.to_dict()["corrections"] == [{"from": "decompresion", "to": "decompression"}]
+
+
+def test_a_reply_is_a_frozen_value() -> None:
+    reply = Reply(type=ReplyType.NOT_FOUND, reply="x", disclaimer="d", notice="n")
+    with pytest.raises(AttributeError):
+        reply.reply = "changed"  # type: ignore[misc]
+
+
+def test_citation_display_names_document_section_and_source(bot: Bot) -> None:
+    cited = bot.ask("What are the risks of MVD?").passages[0].citation
+    shown = cited.display()
+    assert shown.startswith("[1] ")
+    assert cited.document in shown and cited.section in shown and cited.source in shown
