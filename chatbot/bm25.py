@@ -146,6 +146,17 @@ class BM25Index:
         return term in self._term_ids
 
     @property
+    def dense_terms(self) -> int:
+        """How many common terms also keep a dense weight vector."""
+        return len(self._dense)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the index's numpy arrays (postings, weights, dense vectors)."""
+        arrays = [self._positions, self._weights, self._starts, *self._dense.values()]
+        return sum(int(array.nbytes) for array in arrays)
+
+    @property
     def terms(self) -> frozenset[str]:
         return frozenset(self._term_ids)
 
