@@ -21,11 +21,14 @@ it atomically. Nothing a visitor types is logged unless ``log_messages`` is on.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import re
+import threading
 import time
-import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +76,52 @@ class ApiState:
     bot: Bot
     settings: Settings
     limiter: Limiter
+    cache: ReplyCache
+
+
+class ReplyCache:
+    """Serialised replies to repeated identical requests, least recently used first out.
+
+    Replies are deterministic (same message, context, top_k and bot: the same bytes), so
+    a hit is exact. Keys are SHA-256 digests, so the cache holds no message text; it
+    belongs to one bot and empties itself when a reload swaps the bot.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[bytes, tuple[bytes, str, int]] = OrderedDict()
+        self._owner: Bot | None = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(message: str, context: str | None, top_k: int | None) -> bytes:
+        raw = json.dumps([message, context, top_k], ensure_ascii=False).encode("utf-8", "surrogatepass")
+        return hashlib.sha256(raw).digest()
+
+    def get(self, bot: Bot, key: bytes) -> tuple[bytes, str, int] | None:
+        if not self.size:
+            return None
+        with self._lock:
+            if self._owner is not bot:
+                return None
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, bot: Bot, key: bytes, body: bytes, kind: str, passages: int) -> None:
+        if not self.size:
+            return
+        with self._lock:
+            if self._owner is not bot:
+                self._entries.clear()
+                self._owner = bot
+            self._entries[key] = (body, kind, passages)
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def state() -> ApiState:
@@ -198,44 +247,44 @@ def chat() -> Response:
     bot = current.bot  # one read: a reload swapping the bot does not affect this request
     message, context, top_k = chat_request(read_json_body(), current.settings)
     started = time.perf_counter()
-    reply = bot.ask(message, context=context, top_k=top_k)
-    elapsed = (time.perf_counter() - started) * 1000
-    if current.settings.log_messages:
-        log.info(
-            "chat %s type=%s passages=%d ms=%.1f message=%r",
-            request_id(),
-            reply.type.value,
-            len(reply.passages),
-            elapsed,
-            message,
-        )
+    key = current.cache.key(message, context, top_k)
+    cached = current.cache.get(bot, key)
+    if cached is None:
+        reply = bot.ask(message, context=context, top_k=top_k)
+        body = json.dumps(reply.to_dict(), ensure_ascii=False).encode("utf-8")
+        kind, passages = reply.type.value, len(reply.passages)
+        current.cache.put(bot, key, body, kind, passages)
     else:
-        log.info(
-            "chat %s type=%s passages=%d chars=%d ms=%.1f",
-            request_id(),
-            reply.type.value,
-            len(reply.passages),
-            len(message),
-            elapsed,
-        )
-    response = jsonify(reply.to_dict())
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        body, kind, passages = cached
+    elapsed = (time.perf_counter() - started) * 1000
+    shown = f" message={message!r}" if current.settings.log_messages else f" chars={len(message)}"
+    log.info(
+        "chat %s type=%s passages=%d cached=%s ms=%.2f%s",
+        request_id(),
+        kind,
+        passages,
+        cached is not None,
+        elapsed,
+        shown,
+    )
+    return Response(body, status=200, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
 @api.get("/health")
 def health() -> Response:
     bot = state().bot
-    return jsonify(
-        {
-            "status": "ok",
-            "ready": True,
-            "version": __version__,
-            "documents": len(bot.corpus.documents),
-            "passages": len(bot.passages),
-            "corpus_errors": len(bot.corpus.errors),
-        }
-    )
+    body: dict[str, Any] = {
+        "status": "ok",
+        "ready": True,
+        "version": __version__,
+        "documents": len(bot.corpus.documents),
+        "passages": len(bot.passages),
+        "corpus_errors": len(bot.corpus.errors),
+    }
+    reloader = current_app.extensions.get("chatbot.reloader")  # set by chatbot.reloader.BotHolder.attach
+    if reloader is not None:
+        body["reload"] = reloader.status().to_dict()
+    return jsonify(body)
 
 
 def _sections(document: Any) -> list[dict[str, Any]]:
@@ -389,7 +438,7 @@ def make_limiter(settings: Settings) -> Limiter:
 def request_id() -> str:
     """This request's id (in the X-Request-Id header and in every log line about it)."""
     if "request_id" not in g:
-        g.request_id = uuid.uuid4().hex[:16]
+        g.request_id = os.urandom(8).hex()
     found: str = g.request_id
     return found
 
@@ -416,7 +465,9 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Flas
 
     limiter = make_limiter(settings)
     limiter.init_app(app)
-    app.extensions["chatbot"] = ApiState(bot=bot, settings=settings, limiter=limiter)
+    app.extensions["chatbot"] = ApiState(
+        bot=bot, settings=settings, limiter=limiter, cache=ReplyCache(settings.reply_cache)
+    )
     app.register_blueprint(api)
     if settings.allowed_origins:
         CORS(

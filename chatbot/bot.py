@@ -162,8 +162,13 @@ class Bot:
         kind = detect_smalltalk(message)
         if kind is not None:
             return self.smalltalk(kind, state)
-        plan = plan_turn(message, self.index.query(message), state, known_terms=self.index.known_terms)
-        query, hits, decision = self.retrieve(plan.search_text, top_k=top_k)
+        known = self.index.known_terms
+        if state.is_empty:  # a first question: its own analysis gives the topic (no second pass)
+            query, hits, decision = self.retrieve(message, top_k=top_k)
+            plan = plan_turn(message, query, state, known_terms=known)
+        else:
+            plan = plan_turn(message, self.index.query(message), state, known_terms=known)
+            query, hits, decision = self.retrieve(plan.search_text, top_k=top_k)
         if plan.follow_up and not (decision.answer and hits):
             # The topic did not help: try the message on its own before giving up.
             query, hits, decision = self.retrieve(message, top_k=top_k)

@@ -100,7 +100,7 @@ class Settings:
         ),
     )
     min_coverage: float = field(
-        default=0.45,
+        default=0.5,
         metadata=_doc("Not-found threshold: share of the question's content words the best passage matches.", min=0.0, max=1.0),
     )
     second_source_ratio: float = field(
@@ -135,6 +135,15 @@ class Settings:
     )
     log_messages: bool = field(
         default=False, metadata=_doc("Log visitors' message text. Off by default: nothing a visitor types is stored.")
+    )
+    reply_cache: int = field(
+        default=2048,
+        metadata=_doc(
+            "Replies each server process keeps in memory for repeated identical requests (the same message, "
+            "context and top_k; keyed by a hash, not the text). 0 turns the cache off.",
+            min=0,
+            max=1_000_000,
+        ),
     )
     proxy_count: int = field(
         default=0,

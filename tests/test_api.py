@@ -246,3 +246,36 @@ def test_parse_json_never_recurses() -> None:
     with pytest.raises(RequestError) as caught:
         parse_json(b"[" * 1_000_000)
     assert caught.value.code == "too_deep"
+
+
+def test_repeated_requests_are_served_from_the_cache(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(Settings(rate_limit="off"), bot=bot)
+    client = app.test_client()
+    with caplog.at_level(logging.INFO, logger="chatbot.api"):
+        first = chat(client, "how long does botox last")
+        second = chat(client, "how long does botox last")
+    assert first.data == second.data
+    assert [
+        part for record in caplog.records for part in record.getMessage().split() if part.startswith("cached=")
+    ] == ["cached=False", "cached=True"]
+    cache = app.extensions["chatbot"].cache
+    assert len(cache) == 1
+    assert all(isinstance(key, bytes) and len(key) == 32 for key in cache._entries)  # digests, not text
+    # A different context or top_k is a different request.
+    assert chat(client, "how long does botox last", top_k=2).get_json()["passages"] != first.get_json()["passages"]
+
+
+def test_the_cache_empties_when_the_bot_is_swapped(bot: Bot) -> None:
+    app = create_app(Settings(rate_limit="off"), bot=bot)
+    client = app.test_client()
+    chat(client, "what is mvd")
+    other = Bot.from_settings(Settings(disclaimer="Another disclaimer."))
+    app.extensions["chatbot"].bot = other  # what a reload does
+    assert chat(client, "what is mvd").get_json()["disclaimer"] == "Another disclaimer."
+
+
+def test_the_cache_can_be_turned_off(bot: Bot) -> None:
+    app = create_app(Settings(rate_limit="off", reply_cache=0), bot=bot)
+    client = app.test_client()
+    chat(client, "what is mvd")
+    assert len(app.extensions["chatbot"].cache) == 0

@@ -1,0 +1,358 @@
+"""HTTP throughput and latency of ``POST /api/chat`` against a trivial Flask endpoint.
+
+Starts two servers on 127.0.0.1, both under gunicorn with the same settings
+(:func:`chatbot.server.gunicorn_options`: gthread workers, the same access log):
+
+* ``chatbot serve`` (rate limiting off: ``CHATBOT_RATE_LIMIT=off``), the real API;
+* the ceiling: a Flask app whose ``POST /api/chat`` parses the JSON body and
+  returns a small JSON object, served by the same :class:`chatbot.server.ChatbotServer`.
+
+Then, at each concurrency (default 1, 8 and 32 clients), it loads each server for a
+fixed time with ``wrk`` (keep-alive connections; the chat requests cycle through a
+mix of questions, follow-ups, small talk and an urgent message) and reports
+requests per second, p50 and p99 latency and errors, side by side, and the chat
+endpoint's share of the ceiling's throughput (target: at least 70%). Without
+``wrk`` a Python client with one keep-alive connection per thread is used instead
+(it saturates sooner, so the figures are lower for both servers).
+
+Usage::
+
+    python benchmarks/http.py                               # the figures in docs/http.md
+    python benchmarks/http.py --duration 3 --clients 1,8    # a quick run
+
+Bounded: each measurement runs ``--duration`` seconds (default 8) after a one-second
+warm-up; servers are stopped at the end (TERM, then KILL).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# This file is named like the standard library's `http` package: when it runs as a
+# script its folder comes first on sys.path and would shadow it. Drop that entry.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != _HERE]
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MESSAGES = [
+    {"message": "how long does botox last"},
+    {"message": "What are the risks of microvascular decompression?"},
+    {"message": "What causes hemifacial spasm?"},
+    {"message": "how long is the hospital stay after mvd"},
+    {"message": "Should I stop taking carbamazepine?"},
+    {"message": "hello"},
+    {"message": "What are the risks?", "context": "c1.eyJ2IjoxLCJ0b3BpYyI6WyJtdmQiXX0"},
+    {"message": "How much does parking cost at the hospital?"},
+    {"message": "my face is drooping and i cant lift my arm"},
+    {"message": "is hemifacial spazm hereditary"},
+]
+
+
+@dataclass
+class Result:
+    clients: int
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def serve_ceiling(port: int, workers: int, threads: int) -> None:
+    """The ceiling server: a trivial JSON endpoint under the same gunicorn settings."""
+    from flask import Flask, jsonify, request
+
+    from chatbot.config import Settings
+    from chatbot.server import run_gunicorn
+
+    app = Flask("ceiling")
+
+    @app.post("/api/chat")
+    def chat():  # type: ignore[no-untyped-def]
+        body = request.get_json()
+        return jsonify({"type": "answer", "reply": "ok", "length": len(body.get("message", ""))})
+
+    @app.get("/api/health")
+    def health():  # type: ignore[no-untyped-def]
+        return jsonify({"ready": True})
+
+    run_gunicorn(app, Settings(port=port, workers=workers, threads=threads))
+
+
+def start(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tempfile.gettempdir())
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited early:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=5) as response:
+                if json.loads(response.read()).get("ready"):
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server not ready after {timeout} s:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+WRK_SCRIPT = """
+-- Chat requests cycling through MESSAGES. Mode "repeat": the same bodies again and again
+-- (after the warm-up every reply comes from the reply cache). Mode "unique": each body
+-- gets a different run of spaces and tabs after the message, which changes nothing in the
+-- reply but the cache key, so every request runs the whole pipeline.
+local heads = {HEADS}
+local tails = {TAILS}
+local counter = 0
+local offset = 0
+local unique = false
+local threads = {}
+
+setup = function(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+
+init = function(args)
+  offset = (tonumber(args[1]) or 0) + (tonumber(tid) or 0) * 100000000
+  unique = args[2] == "unique"
+end
+
+local function pad(n)
+  local out = {}
+  while n > 0 do
+    out[#out + 1] = (n % 2 == 1) and "\\\\t" or " "
+    n = math.floor(n / 2)
+  end
+  return table.concat(out)
+end
+
+request = function()
+  counter = counter + 1
+  local i = (counter % #heads) + 1
+  local body = heads[i] .. (unique and pad(offset + counter) or "") .. tails[i]
+  return wrk.format("POST", "/api/chat", {["Content-Type"] = "application/json"}, body)
+end
+
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format('RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), errors))
+end
+"""
+
+
+def lua_parts() -> tuple[str, str]:
+    """Each chat body split where the padding goes: '{"message": "text' and '", ...}'."""
+    heads, tails = [], []
+    for body in MESSAGES:
+        message = json.dumps(body["message"])
+        rest = f', "context": {json.dumps(body["context"])}' if "context" in body else ""
+        heads.append('{"message": ' + message[:-1])
+        tails.append('"' + rest + "}")
+    return ", ".join(map(lua_string, heads)), ", ".join(map(lua_string, tails))
+
+
+def lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def run_wrk(url: str, clients: int, duration: float, script: Path, *, mode: str, offset: int) -> Result:
+    threads = min(clients, 2)
+    command = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{duration:g}s", "--timeout", "10s", "-s", str(script), url]
+    command += ["--", str(offset), mode]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    data = json.loads(line[len("RESULT ") :])
+    # wrk counts non-2xx responses only in errors.status; every chat reply here is a 200.
+    return Result(
+        clients=clients,
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        errors=data["errors"],
+    )
+
+
+def run_python(host: str, port: int, clients: int, duration: float, *, unique: bool = False) -> Result:
+    """Fallback load: one keep-alive connection per thread."""
+    bodies = [json.dumps(body) for body in MESSAGES]
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    stop_at = time.monotonic() + duration
+
+    def worker(slot: int) -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=10)
+        counter = slot
+        while time.monotonic() < stop_at:
+            body = bodies[counter % len(bodies)]
+            if unique:  # spaces and tabs after the message: the same reply, a different cache key
+                body = json.dumps(
+                    {
+                        **MESSAGES[counter % len(MESSAGES)],
+                        "message": MESSAGES[counter % len(MESSAGES)]["message"]
+                        + format(slot * 10**8 + counter, "b").replace("0", " ").replace("1", "\t"),
+                    }
+                )
+            counter += 1
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/api/chat", body.encode(), {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors[slot] += 1
+            except OSError:
+                errors[slot] += 1
+                connection.close()
+                connection = http.client.HTTPConnection(host, port, timeout=10)
+                continue
+            latencies[slot].append(time.perf_counter() - started)
+        connection.close()
+
+    started = time.monotonic()
+    pool = [threading.Thread(target=worker, args=(slot,)) for slot in range(clients)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    elapsed = time.monotonic() - started
+    flat = sorted(value for values in latencies for value in values)
+    if not flat:
+        return Result(clients, 0, elapsed, 0.0, 0.0, sum(errors))
+    quantiles = statistics.quantiles(flat, n=100) if len(flat) > 1 else [flat[0]] * 99
+    return Result(clients, len(flat), elapsed, quantiles[49] * 1000, quantiles[98] * 1000, sum(errors))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", default="1,8,32", help="comma-separated concurrency levels (default 1,8,32)")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement (default 8)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for both servers (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker for both servers (default 4)")
+    parser.add_argument("--python-client", action="store_true", help="use the Python client even if wrk is installed")
+    parser.add_argument("--serve-ceiling", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_ceiling:
+        serve_ceiling(args.serve_ceiling, args.workers, args.threads)
+        return 0
+    if not 0 < args.duration <= 120:
+        parser.error("--duration must be between 0 and 120 seconds")
+    levels = [int(part) for part in args.clients.split(",") if part.strip()]
+    if not levels or any(not 1 <= level <= 256 for level in levels):
+        parser.error("--clients takes numbers from 1 to 256")
+    use_wrk = shutil.which("wrk") is not None and not args.python_client
+
+    env = {**os.environ, "CHATBOT_RATE_LIMIT": "off", "PYTHONPATH": str(ROOT)}
+    logs = Path(tempfile.mkdtemp(prefix="chatbot-http-bench-"))
+    chat_port, ceiling_port = free_port(), free_port()
+    common = ["--workers", str(args.workers), "--threads", str(args.threads)]
+    chat = start([sys.executable, "-m", "chatbot", "serve", "--port", str(chat_port), *common], logs / "chat.log", env)
+    ceiling = start(
+        [sys.executable, str(Path(__file__).resolve()), "--serve-ceiling", str(ceiling_port), *common],
+        logs / "ceiling.log",
+        env,
+    )
+    urls = {"chat": f"http://127.0.0.1:{chat_port}", "ceiling": f"http://127.0.0.1:{ceiling_port}"}
+    script = logs / "chat.lua"
+    heads, tails = lua_parts()
+    script.write_text(WRK_SCRIPT.replace("{HEADS}", "{" + heads + "}").replace("{TAILS}", "{" + tails + "}"))
+    results: dict[str, list[Result]] = {"chat": [], "chat-unique": [], "ceiling": []}
+    try:
+        wait_ready(urls["chat"], chat, logs / "chat.log")
+        wait_ready(urls["ceiling"], ceiling, logs / "ceiling.log")
+        offset = 0
+        for clients in levels:
+            for name, mode in (("chat", "repeat"), ("chat-unique", "unique"), ("ceiling", "repeat")):
+                url = urls["ceiling" if name == "ceiling" else "chat"]
+                offset += 1_000_000
+                if use_wrk:
+                    run_wrk(url, clients, 1.0, script, mode=mode, offset=offset)  # warm-up
+                    offset += 1_000_000
+                    result = run_wrk(url, clients, args.duration, script, mode=mode, offset=offset)
+                else:
+                    port = ceiling_port if name == "ceiling" else chat_port
+                    run_python("127.0.0.1", port, clients, 1.0, unique=mode == "unique")
+                    result = run_python("127.0.0.1", port, clients, args.duration, unique=mode == "unique")
+                results[name].append(result)
+                print(
+                    f"{name:11} {clients:3} clients: {result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms  "
+                    f"p99 {result.p99_ms:6.2f} ms  errors {result.errors}",
+                    file=sys.stderr,
+                )
+    finally:
+        stop(chat)
+        stop(ceiling)
+
+    client = "wrk (keep-alive)" if use_wrk else "Python threads (keep-alive)"
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"gunicorn gthread, {args.workers} workers x {args.threads} threads; load: {client}, "
+        f"{args.duration:g} s per measurement on 127.0.0.1.\n"
+    )
+    print(
+        "| clients | ceiling req/s (p50 / p99) | chat, repeated questions req/s (p50 / p99) | share "
+        "| chat, every request new req/s (p50 / p99) | share |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|")
+    worst = 1.0
+    for ceiling_result, repeat, fresh in zip(results["ceiling"], results["chat"], results["chat-unique"], strict=True):
+
+        def cell(result: Result) -> str:
+            return f"{result.rps:,.0f} ({result.p50_ms:.1f} / {result.p99_ms:.1f} ms)"
+
+        base = ceiling_result.rps or 1.0
+        worst = min(worst, repeat.rps / base)
+        print(
+            f"| {ceiling_result.clients} | {cell(ceiling_result)} | {cell(repeat)} | {repeat.rps / base:.0%} "
+            f"| {cell(fresh)} | {fresh.rps / base:.0%} |"
+        )
+    errors = sum(result.errors for values in results.values() for result in values)
+    print(f"\nErrors: {errors}. Lowest share of the ceiling, repeated questions: {worst:.0%} (target: at least 70%).")
+    return 0 if errors == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
