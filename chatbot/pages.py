@@ -11,10 +11,15 @@ Routes: ``/`` chat page, ``/desk`` reception desk, ``/documents/<id>`` one docum
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Response, abort, request, send_from_directory
+from flask import Blueprint, Response, abort, current_app, request, send_from_directory
+
+from .bot import notice_text
+from .config import Settings
 
 __all__ = ["pages_blueprint", "web_dir", "widget_script"]
 
@@ -44,7 +49,30 @@ def _read(path: Path) -> str:
         abort(404)
 
 
-def widget_script(root: Path | None = None) -> str:
+def page_settings(settings: Settings | None) -> dict[str, Any]:
+    """What the pages show before the first reply: suggestions, disclaimer and notice from the profile."""
+    if settings is None:
+        return {}
+    return {
+        "suggestions": list(settings.suggestions),
+        "disclaimer": settings.disclaimer,
+        "notice": notice_text(settings),
+    }
+
+
+def _app_settings() -> Settings | None:
+    """The app's settings when the API registered them (create_app), else None (blueprint alone)."""
+    state = current_app.extensions.get("chatbot")
+    settings = getattr(state, "settings", None)
+    return settings if isinstance(settings, Settings) else None
+
+
+def _js_string(value: Any) -> str:
+    # json.dumps escapes quotes and newlines; "</" is escaped too so the text is safe anywhere.
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+
+
+def widget_script(root: Path | None = None, settings: Settings | None = None) -> str:
     """/widget.js: the shared scripts and the widget in one function, with its CSS as a string."""
     root = root or web_dir()
     assets = root / "assets"
@@ -53,8 +81,8 @@ def widget_script(root: Path | None = None) -> str:
         "/* chatbot widget: see the README's 'Web page, widget and desk view' section. */",
         "(function () {",
         '"use strict";',
-        # json.dumps escapes quotes and newlines; "</" is escaped too so the text is safe anywhere.
-        "var WIDGET_CSS = " + json.dumps(css).replace("</", "<\\/") + ";",
+        "var WIDGET_CSS = " + _js_string(css) + ";",
+        "var WIDGET_SETTINGS = " + _js_string(page_settings(settings)) + ";",
     ]
     parts += [_read(assets / name) for name in WIDGET_SCRIPTS]
     parts += [_read(root / "widget.js"), "})();", ""]
@@ -69,7 +97,19 @@ def _page(name: str) -> Response:
 
 @pages_blueprint.get("/")
 def chat_page() -> Response:
-    return _page("index.html")
+    settings = page_settings(_app_settings())
+    if not settings:
+        return _page("index.html")
+    # The profile's suggestions, disclaimer and notice as data-profile-* attributes (escaped), read by page.js.
+    text = _read(web_dir() / "index.html")
+    attributes = " ".join(
+        f'data-profile-{name}="{html.escape(json.dumps(value, ensure_ascii=False), quote=True)}"'
+        for name, value in settings.items()
+    )
+    text = text.replace("<div data-chat-root", f"<div data-chat-root {attributes}", 1)
+    response = Response(text, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @pages_blueprint.get("/desk")
@@ -93,11 +133,12 @@ def asset(name: str) -> Response:
 
 @pages_blueprint.get("/widget.js")
 def widget() -> Response:
-    text = widget_script()
+    text = widget_script(settings=_app_settings())
     response = Response(text, mimetype="text/javascript")
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE_SECONDS}"
     # Loaded by other sites' pages: a script tag needs no CORS, but a same-origin
     # resource policy would block it.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     response.set_etag(hashlib.sha256(text.encode("utf-8")).hexdigest()[:32])
-    return response.make_conditional(request)
+    response.make_conditional(request)  # a 304 for a matching If-None-Match (changes this response)
+    return response

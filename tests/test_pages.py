@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -120,3 +121,39 @@ def test_scripts_never_insert_html(script: Path) -> None:
     assert HTML_SINKS.findall(text) == []
     assert not re.search(r"setAttribute\(\s*[\"']on", text)
     assert "style=" not in text and ".cssText" not in text
+
+
+def test_the_chat_page_and_widget_carry_the_profiles_texts_before_any_reply() -> None:
+    from types import SimpleNamespace
+
+    from chatbot.config import Settings
+
+    settings = Settings(
+        suggestions=('Is MVD "safe" </script><b>?',),
+        disclaimer="Not advice & not <i>urgent</i> care.",
+        clinic_phone="+1 555 0100",
+    )
+    app = Flask(__name__, static_folder=None)
+    app.register_blueprint(pages_blueprint)
+    app.extensions["chatbot"] = SimpleNamespace(settings=settings)
+    client = app.test_client()
+
+    _, _, text, _ = fetch(client, "/")
+
+    class Root(HTMLParser):
+        found: dict[str, str | None] = {}
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if "data-chat-root" in dict(attrs):
+                Root.found = dict(attrs)
+
+    Root().feed(text)
+    assert json.loads(Root.found["data-profile-suggestions"] or "") == ['Is MVD "safe" </script><b>?']
+    assert json.loads(Root.found["data-profile-disclaimer"] or "") == "Not advice & not <i>urgent</i> care."
+    assert "+1 555 0100" in json.loads(Root.found["data-profile-notice"] or "")
+    assert "<b>?" not in text and "</script><b>" not in text
+
+    _, _, script, _ = fetch(client, "/widget.js")
+    line = next(x for x in script.splitlines() if x.startswith("var WIDGET_SETTINGS = "))
+    assert "</" not in line
+    assert json.loads(line.removeprefix("var WIDGET_SETTINGS = ").rstrip(";"))["disclaimer"] == settings.disclaimer

@@ -4,11 +4,12 @@
  *           data-title="Ask us" data-color="#0b5fff" async></script>
  *
  * The server sends this file with core.js and chat.js in front of it, all inside one
- * function (see chatbot/pages.py), and WIDGET_CSS holding chat.css and widget.css.
+ * function (see chatbot/pages.py), WIDGET_CSS holding chat.css and widget.css, and
+ * WIDGET_SETTINGS the clinic profile's suggestions, disclaimer and notice.
  * Everything lives in a shadow root: the host page's styles do not reach in and ours
  * do not leak out. The API is called across origins (CORS: the allowed_origins setting).
  */
-(function (C, css) {
+(function (C, css, settings) {
   "use strict";
 
   var script = document.currentScript;
@@ -135,7 +136,10 @@
           api: new C.Api(apiBase),
           storageKey: "clinic-chat-widget:v1:" + apiBase,
           title: title,
-          viewerRoot: shadow
+          viewerRoot: shadow,
+          suggestions: settings.suggestions,
+          disclaimer: settings.disclaimer,
+          notice: settings.notice
         });
         chat.root.querySelector(".cc-title").classList.add("cc-offscreen");
       }
@@ -168,4 +172,4 @@
 
   if (document.body) start();
   else document.addEventListener("DOMContentLoaded", start);
-})(ClinicChat, WIDGET_CSS);
+})(ClinicChat, WIDGET_CSS, WIDGET_SETTINGS || {});

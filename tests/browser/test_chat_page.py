@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import HOSTILE, PageProblems, Server, screenshot
+from .conftest import HOSTILE, PageProblems, Server, running_server, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -337,3 +337,24 @@ def assert_contrast(page: Any) -> None:
     """Every visible text in the chat has at least WCAG AA contrast (4.5:1) with its background."""
     failures = page.evaluate(CONTRAST_SCRIPT)
     assert failures == [], failures
+
+
+def test_the_real_rate_limit_shows_a_wait_message(new_page: Any, problems: PageProblems) -> None:
+    """Against a server with a tiny limit: the third question in a minute gets the 429 message."""
+    problems.allow(r"Failed to load resource: the server responded with a status of 429")
+    env = {"CHATBOT_RATE_LIMIT": "2/minute", "CHATBOT_CLINIC_PHONE": "+1 555 0100"}
+    with running_server("rate-limited", env=env) as limited:
+        page = new_page()
+        page.goto(limited.url + "/")
+        assert "+1 555 0100" in page.locator("[data-notice]").inner_text(), "the profile's notice before any reply"
+        ask(page, "What is hemifacial spasm?")
+        ask(page, "How long does Botox last?")
+        box = page.get_by_label("Your question")
+        box.fill(QUESTION)
+        box.press("Enter")
+        error = page.locator("[data-error]")
+        error.wait_for()
+        assert error.get_attribute("data-kind") == "rate_limit"
+        assert re.search(r"wait about \d+ seconds", error.inner_text()), error.inner_text()
+        assert page.get_by_role("button", name="Try again").is_visible()
+        assert page.locator("[data-role=bot]").count() == 2

@@ -98,7 +98,7 @@
     var scroller = root.querySelector("[data-scroll]");
 
     function setChrome() {
-      notice.textContent = state.notice ||
+      notice.textContent = state.notice || options.notice ||
         "You are chatting with an automated assistant that quotes the clinic's documents; it is not a doctor. " +
         "To talk to a person, contact the clinic directly.";
       disclaimer.textContent = state.disclaimer || options.disclaimer || C.DEFAULT_DISCLAIMER;
