@@ -347,48 +347,60 @@ class Analyzer:
         ("3-6 months", "2 weeks") is a duration; a percentage (">90%") is a percent.
         """
         found: list[tuple[int, int, str]] = []
+        phrases = self.synonyms.phrases
         for i, first in enumerate(stems):
-            for phrase, concept in self.synonyms.phrases.get(first, ()):
-                end = i + len(phrase)
-                if tuple(stems[i:end]) == phrase:
-                    found.append((i, end, concept))
+            entries = phrases.get(first)
+            if entries is not None:
+                for phrase, concept in entries:
+                    end = i + len(phrase)
+                    if tuple(stems[i:end]) == phrase:
+                        found.append((i, end, concept))
+            if first[:1].isalpha():  # the rest is about numbers
+                continue
             if first[:1].isdigit() and i + 1 < len(stems) and stems[i + 1] in _TIME_UNITS:
                 found.append((i, i + 2, DURATION_CONCEPT))
             if first.endswith("%"):
                 found.append((i, i + 1, PERCENT_CONCEPT))
-        by_start: dict[int, list[tuple[int, str]]] = {}
-        for start, end, concept in found:
-            by_start.setdefault(start, []).append((end, concept))
-        longest = max((end - start for start, end, _c in found), default=0)
-        kept: list[tuple[int, int, str]] = []
-        for start, end, concept in sorted(set(found), key=lambda m: (m[0], m[0] - m[1], m[2])):
-            inside = any(
-                end <= e and (e - s > end - start or (c == concept and e - s != end - start))
-                for s in range(max(0, end - longest), start + 1)
-                for e, c in by_start.get(s, ())
+        ordered = sorted(set(found), key=lambda m: (m[0], m[0] - m[1], m[2]))
+        # Only a longer match can contain another (indexing speed: most matches are one word).
+        longer: dict[int, list[int]] = {}  # start -> ends of multi-word matches
+        for s, e, _c in ordered:
+            if e - s > 1:
+                longer.setdefault(s, []).append(e)
+        if not longer:
+            return ordered
+        reach = max(e - s for s, ends in longer.items() for e in ends)
+        return [
+            (start, end, concept)
+            for start, end, concept in ordered
+            if not any(
+                end <= e and e - s > end - start
+                for s in range(max(0, end - reach), start + 1)
+                for e in longer.get(s, ())
             )
-            if not inside:
-                kept.append((start, end, concept))
-        return kept
+        ]
 
     def _analyse(self, tokens: list[str], *, query: bool = False) -> tuple[list[str], list[QueryWord]]:
         """Index terms and content words of a token sequence.
 
         A passage is indexed under its content stems, number forms and every concept
-        it mentions. A question is searched by meaning: a content word that belongs to
-        a concept is searched as that concept only (a phrase such as "put to sleep" as
-        one unit), other words by their stem; numbers always by their number forms. So
-        each thing the patient asks about weighs about the same, whether or not the
-        synonyms file lists it.
+        it mentions. A question is searched by meaning: a word that belongs to a
+        concept is searched as that concept (and its own stem, which
+        :func:`chatbot.answer.search_terms` weighs lower), a phrase such as "put to
+        sleep" as its concept only, other words by their stem; numbers always by
+        their number forms.
         """
         stems = [stem(token) for token in tokens]
         content = [token not in self.stopwords for token in tokens]
         concepts = [m for m in self._concepts(stems) if any(content[m[0] : m[1]])]
         if not query:
             terms: list[str] = []
-            for i, token in enumerate(tokens):
-                if content[i]:
-                    terms.extend(number_forms(token) if _is_number(token) else [stems[i]])
+            for token, stemmed, keep in zip(tokens, stems, content, strict=True):
+                if keep:
+                    if stemmed[:1].isalpha():  # a word: its stem (numbers are their own stem)
+                        terms.append(stemmed)
+                    else:
+                        terms.extend(number_forms(token) if _is_number(token) else [stemmed])
             terms.extend(CONCEPT_PREFIX + concept for _s, _e, concept in concepts)
             return terms, []
         spans: dict[tuple[int, int], list[str]] = {}
@@ -399,7 +411,10 @@ class Analyzer:
         for (start, end), names in spans.items():
             numbers = [form for i in range(start, end) if _is_number(tokens[i]) for form in number_forms(tokens[i])]
             surface = " ".join(tokens[start:end])
-            units.append((start, QueryWord(surface=surface, terms=tuple(dict.fromkeys([*numbers, *names])))))
+            # A single word also keeps its own stem, so the document's exact wording
+            # ranks a little higher; a phrase ("put to sleep") is searched as its concept.
+            own = [stems[start]] if end - start == 1 and not _is_number(tokens[start]) else []
+            units.append((start, QueryWord(surface=surface, terms=tuple(dict.fromkeys([*numbers, *names, *own])))))
         for i, token in enumerate(tokens):
             if content[i] and i not in covered:
                 word_terms = number_forms(token) if _is_number(token) else [stems[i]]

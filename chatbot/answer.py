@@ -147,7 +147,7 @@ def word_weights(query: Query, index: PassageIndex) -> list[float]:
     specifically about, and no passage can answer it.
     """
     idf = index.bm25.idf
-    unknown = math.log(len(index) + 1) + math.log(2)
+    unknown = 2.0 * math.log(len(index) + 1)
     weights = []
     for word in query.words:
         weight = max((idf[t] for t in word.terms if t in idf), default=0.0 if word.general else unknown)
@@ -156,15 +156,22 @@ def word_weights(query: Query, index: PassageIndex) -> list[float]:
 
 
 def search_terms(query: Query) -> Query:
-    """The question with its general words at half the weight of its topical words.
+    """The question's BM25 terms, weighted by repetition (BM25 sums one score per term).
 
-    BM25 sums one score per query term, so a topical word's terms are given twice:
-    "How does Botox work?" is about Botox first; "work" (rare in a small corpus, so
-    of high IDF) must not pull "How MVD Works" ahead of the Botox passages.
+    A topical word weighs 2 and a general word 1: "How does Botox work?" is about
+    Botox first, and "work" (rare in a small corpus, so of high IDF) must not pull
+    "How MVD Works" ahead of the Botox passages. A word with synonyms is searched
+    as its concept (2) plus its own stem (1), so the document's exact wording ranks
+    a little above a synonym ("vein" before "blood vessel").
     """
-    if not any(word.general for word in query.words):
-        return query
-    terms = [term for word in query.words for term in word.terms * (1 if word.general else 2)]
+    terms: list[str] = []
+    for word in query.words:
+        if word.general:
+            terms.extend(word.terms)
+            continue
+        concepts = [term for term in word.terms if term.startswith(CONCEPT_PREFIX)]
+        for term in word.terms:
+            terms.extend([term] * (2 if term in concepts or not concepts else 1))
     return dataclasses.replace(query, terms=tuple(terms))
 
 
