@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .analysis import Analyzer, Query, Vocabulary, vocabulary_of
 from .bm25 import BM25Index, BM25Params
@@ -34,13 +34,17 @@ class PassageIndex:
         self.analyzer = analyzer
         terms = [analyzer.terms(passage.search_text) for passage in self.passages]
         self.bm25 = BM25Index(terms, params=params)
-        self.vocabulary: Vocabulary = vocabulary_of(analyzer, (p.search_text for p in self.passages))
         self.known_terms = self.bm25.terms
         self._by_id = {passage.id: i for i, passage in enumerate(self.passages)}
         self._terms_of = lru_cache(maxsize=4096)(self._passage_terms)
 
     def __len__(self) -> int:
         return len(self.passages)
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """Surface words for spelling correction, counted on first use (batch ranking never needs them)."""
+        return vocabulary_of(self.analyzer, (p.search_text for p in self.passages))
 
     def _passage_terms(self, position: int) -> frozenset[str]:
         return frozenset(self.analyzer.terms(self.passages[position].search_text))
