@@ -139,6 +139,36 @@ class Decision:
 GENERAL_WORD_WEIGHT = 0.5  # a general word ("work", "make") tells half as much as a topical one
 
 
+_BODY_IDF_MAX_PASSAGES = 5_000
+_BODY_IDF: weakref.WeakKeyDictionary[PassageIndex, dict[str, float]] = weakref.WeakKeyDictionary()
+
+
+def body_idf(index: PassageIndex) -> dict[str, float]:
+    """IDF over passage text and section headings, without the document title.
+
+    A title is indexed with every passage of its document (so a search finds it),
+    which makes its words look common: "MVD" in one document's title would weigh
+    almost nothing when judging what a question is about. Computed once per index
+    (a second analysis pass), so only for corpora of up to a few thousand passages;
+    a larger corpus uses the index's IDF, where one title weighs little anyway.
+    """
+    if len(index) > _BODY_IDF_MAX_PASSAGES:
+        return index.bm25.idf
+    table = _BODY_IDF.get(index)
+    if table is None:
+        counts: dict[str, int] = {}
+        for passage in index.passages:
+            text = "\n".join([*passage.section_path[1:], passage.question or "", passage.text])
+            for term in set(index.analyzer.terms(text)):
+                counts[term] = counts.get(term, 0) + 1
+        size = len(index) + 1
+        table = {term: math.log(size / df) for term, df in counts.items()}
+        for term, value in index.bm25.idf.items():  # title-only terms keep their index IDF
+            table.setdefault(term, value)
+        _BODY_IDF[index] = table
+    return table
+
+
 def word_weights(query: Query, index: PassageIndex) -> list[float]:
     """How much each content word of the question tells: the IDF of its rarest term.
 
@@ -146,7 +176,7 @@ def word_weights(query: Query, index: PassageIndex) -> list[float]:
     weighs more than the rarest word it has: it is what the question is most
     specifically about, and no passage can answer it.
     """
-    idf = index.bm25.idf
+    idf = body_idf(index)
     unknown = 2.0 * math.log(len(index) + 1)
     weights = []
     for word in query.words:
