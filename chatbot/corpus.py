@@ -9,6 +9,7 @@ becomes a :class:`CorpusError` in :attr:`Corpus.errors` and the rest still loads
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -151,10 +152,8 @@ def _load_builtin_readers() -> None:
     # complete whenever the loader runs, and importing chatbot stays cheap.
     from .readers import faq, markdown, text  # noqa: F401
 
-    try:
+    with contextlib.suppress(ImportError):  # optional formats (HTML, PDF, Word) when their libraries are installed
         from .readers import extra  # noqa: F401
-    except ImportError:  # pragma: no cover - optional formats not present
-        pass
 
 
 def _document_ids(paths: list[Path]) -> dict[Path, str]:
