@@ -7,6 +7,7 @@ bad files, 2 for a usage, configuration or file error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -38,13 +39,12 @@ def corpus_options(func: F) -> F:
         default=None,
         help="Clinic profile (TOML or YAML). Default: $CHATBOT_CONFIG, else built-in defaults.",
     )(func)
-    func = click.option(
+    return click.option(
         "--corpus",
         type=click.Path(path_type=Path),
         default=None,
         help="Folder of documents (or one FAQ file) to answer from. Default: the bundled corpus.",
     )(func)
-    return func
 
 
 def make_settings(config_path: Path | None, **overrides: Any) -> Settings:
@@ -145,10 +145,8 @@ def chat(corpus: Path | None, config_path: Path | None) -> None:
     """
     settings = make_settings(config_path, corpus=corpus)
     bot = make_bot(settings)
-    try:
+    with contextlib.suppress(ImportError):  # not on every platform
         import readline  # noqa: F401  (arrow-key history for input())
-    except ImportError:  # pragma: no cover - not on every platform
-        pass
     click.echo(f"chatbot {__version__}: {len(bot.corpus.documents)} documents, {len(bot.passages)} passages.")
     click.echo(CHAT_HELP)
     last: Reply | None = None
