@@ -212,15 +212,22 @@ def index(as_json: bool, corpus: Path | None, config_path: Path | None) -> None:
     Exits 1 when a file could not be read (each bad file is named with its line),
     so it can guard a corpus change in a script.
     """
+    from .errors import IndexBuildError
+    from .indexstore import fingerprint, save
     from .report import corpus_report
 
     settings = make_settings(config_path, corpus=corpus)
+    digest = fingerprint(settings)
     bot = make_bot(settings)
     report = corpus_report(bot)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(report.render())
+    try:  # saved for `chatbot serve`, which loads it while the files and settings are unchanged
+        click.echo(f"Index saved: {save(bot, settings, digest)}", err=True)
+    except IndexBuildError as exc:
+        click.echo(f"Warning: {exc}; `chatbot serve` will build the index at start-up", err=True)
     if bot.corpus.errors:
         sys.exit(EXIT_CORPUS)
 
@@ -317,13 +324,20 @@ def serve(
     a bad setting or an unreadable corpus stops start-up with a message.
     """
     from .api import create_app
+    from .reloader import BotHolder
     from .server import run_dev, run_gunicorn
 
     settings = make_settings(config_path, corpus=corpus, host=host, port=port, workers=workers, threads=threads)
-    bot = make_bot(settings)
+    try:  # the saved index when it matches the files and settings, else a fresh build (then saved)
+        holder = BotHolder.start(settings)
+    except ChatbotError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    bot = holder.bot
     for error in bot.corpus.errors:
         click.echo(f"Warning: {error}", err=True)
     app = create_app(settings, bot=bot)
+    holder.attach(app)  # reloads (folder watch, SIGHUP) swap the bot this app serves
     where = f"http://{settings.host}:{settings.port}/"
     click.echo(
         f"chatbot {__version__}: {len(bot.corpus.documents)} documents, {len(bot.passages)} passages; "
@@ -331,6 +345,7 @@ def serve(
         err=True,
     )
     if dev:
+        holder.start_watching()
         run_dev(app, settings)
     else:
         run_gunicorn(app, settings)

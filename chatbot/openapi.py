@@ -134,7 +134,13 @@ def schemas(settings: Settings) -> dict[str, Any]:
                 "documents": _INT,
                 "passages": _INT,
                 "corpus_errors": _INT,
-            }
+                "reload": {
+                    "type": "object",
+                    "description": "Under `chatbot serve`: the index in service and the last reload "
+                    "(`last_error` names the files when a reload kept the previous index).",
+                },
+            },
+            required=["status", "ready", "version", "documents", "passages", "corpus_errors"],
         ),
         "Section": _object(
             {

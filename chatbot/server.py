@@ -83,8 +83,11 @@ def configure_logging() -> None:
 
 def run_gunicorn(app: Flask, settings: Settings) -> None:
     """Serve ``app`` under gunicorn until the master is told to stop."""
+    from .reloader import gunicorn_hooks
+
     configure_logging()
-    ChatbotServer(app, gunicorn_options(settings)).run()
+    options = {**gunicorn_options(settings), **gunicorn_hooks(app)}  # reload on HUP; watch in each worker
+    ChatbotServer(app, options).run()
 
 
 def run_dev(app: Flask, settings: Settings) -> None:
