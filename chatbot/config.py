@@ -74,10 +74,13 @@ class Settings:
     clinic_name: str = field(default="the clinic", metadata=_doc("Clinic name shown in replies and the page."))
     clinic_phone: str = field(default="", metadata=_doc("Clinic phone number for reaching a person."))
     clinic_email: str = field(default="", metadata=_doc("Clinic e-mail address for reaching a person."))
-    opening_hours: str = field(default="", metadata=_doc("When the clinic answers the phone, e.g. 'Mon-Fri 9:00-17:00'."))
+    opening_hours: str = field(
+        default="", metadata=_doc("When the clinic answers the phone, e.g. 'Mon-Fri 9:00-17:00'.")
+    )
     booking_url: str = field(default="", metadata=_doc("Link where patients book an appointment."))
     emergency_number: str = field(
-        default="911", metadata=_doc("Emergency telephone number given in urgent replies.", pattern=r"^[0-9+ ()-]{2,20}$")
+        default="911",
+        metadata=_doc("Emergency telephone number given in urgent replies.", pattern=r"^[0-9+ ()-]{2,20}$"),
     )
     crisis_line: str = field(
         default="988",
@@ -90,7 +93,9 @@ class Settings:
     top_k: int = field(default=3, metadata=_doc("Number of passages in a reply.", min=1, max=20))
     bm25_k1: float = field(default=1.2, metadata=_doc("BM25 term-frequency saturation (k1).", min=0.0, max=3.0))
     bm25_b: float = field(default=0.75, metadata=_doc("BM25 length normalisation (b).", min=0.0, max=1.0))
-    bm25_delta: float = field(default=1.0, metadata=_doc("BM25+ lower bound for a matching term (delta).", min=0.0, max=3.0))
+    bm25_delta: float = field(
+        default=1.0, metadata=_doc("BM25+ lower bound for a matching term (delta).", min=0.0, max=3.0)
+    )
     min_relevance: float = field(
         default=0.15,
         metadata=_doc(
@@ -101,7 +106,9 @@ class Settings:
     )
     min_coverage: float = field(
         default=0.5,
-        metadata=_doc("Not-found threshold: share of the question's content words the best passage matches.", min=0.0, max=1.0),
+        metadata=_doc(
+            "Not-found threshold: share of the question's content words the best passage matches.", min=0.0, max=1.0
+        ),
     )
     second_source_ratio: float = field(
         default=0.5,
@@ -129,7 +136,9 @@ class Settings:
         default="memory://",
         metadata=_doc("Where rate-limit counters live: 'memory://' (one process) or a Redis URL shared by all."),
     )
-    max_body_bytes: int = field(default=16384, metadata=_doc("Largest request body accepted, in bytes.", min=256, max=10_000_000))
+    max_body_bytes: int = field(
+        default=16384, metadata=_doc("Largest request body accepted, in bytes.", min=256, max=10_000_000)
+    )
     max_message_chars: int = field(
         default=1000, metadata=_doc("Longest message accepted, in characters.", min=10, max=100_000)
     )
@@ -278,11 +287,15 @@ def _coerce_one(f: dataclasses.Field[Any], value: Any, source: str) -> Any:
             raise ConfigError(key, f"expected text, got {value!r}", source=source)
         result = str(value)
     if "min" in meta and result < meta["min"]:
-        raise ConfigError(key, f"{result!r} is below the minimum {meta['min']} (allowed: {meta['min']} to {meta['max']})", source=source)
+        allowed = f"(allowed: {meta['min']} to {meta['max']})"
+        raise ConfigError(key, f"{result!r} is below the minimum {meta['min']} {allowed}", source=source)
     if "max" in meta and result > meta["max"]:
-        raise ConfigError(key, f"{result!r} is above the maximum {meta['max']} (allowed: {meta['min']} to {meta['max']})", source=source)
+        allowed = f"(allowed: {meta['min']} to {meta['max']})"
+        raise ConfigError(key, f"{result!r} is above the maximum {meta['max']} {allowed}", source=source)
     if "pattern" in meta and not re.match(meta["pattern"], result):
-        raise ConfigError(key, f"{result!r} is not a telephone number (digits, spaces, +, -, parentheses)", source=source)
+        raise ConfigError(
+            key, f"{result!r} is not a telephone number (digits, spaces, +, -, parentheses)", source=source
+        )
     if key == "rate_limit":
         result = _check_rate_limit(result, source)
     elif key == "rate_limit_storage":
