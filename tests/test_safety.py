@@ -19,13 +19,14 @@ from chatbot.safety import (
 )
 
 URGENT_CASES = load_cases("urgent")
-URGENT = [case for case in URGENT_CASES if case["expect_type"] == "urgent"]
-LOOK_ALIKES = [case for case in URGENT_CASES if case["expect_type"] != "urgent"]
+URGENT = [case for case in URGENT_CASES if case.get("expect_type") == "urgent"]
+LOOK_ALIKES = [case for case in URGENT_CASES if "urgent" in case.get("expect_type_not", ())]
 
 
 def test_urgent_set_is_large_enough() -> None:
     assert len(URGENT) >= 30
     assert len(LOOK_ALIKES) >= 60
+    assert len(URGENT) + len(LOOK_ALIKES) == len(URGENT_CASES)
 
 
 def test_urgent_recall_is_total() -> None:
