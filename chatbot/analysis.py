@@ -9,12 +9,14 @@ and ``edit_distance``); the stopword list ships in ``chatbot/data``.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -99,6 +101,21 @@ def stem(word: str) -> str:
 
 
 _HAS_DIGIT = re.compile(r"\d")
+
+
+_STEMS: dict[str, str] = {}
+
+
+def stem_all(tokens: list[str]) -> list[str]:
+    """:func:`stem` of every token, through a plain dict (indexing looks up millions of tokens)."""
+    stems = list(map(_STEMS.get, tokens))
+    if None in stems:
+        if len(_STEMS) > 500_000:
+            _STEMS.clear()
+        for i, token in enumerate(tokens):
+            if stems[i] is None:
+                stems[i] = _STEMS[token] = stem(token)
+    return stems  # type: ignore[return-value]  # no None is left
 
 
 def normalise(text: str) -> str:
@@ -236,6 +253,22 @@ class Query:
         return not self.terms
 
 
+_VOWELS = frozenset("aeiouy")
+
+
+def _typo_like(word: str, candidate: str) -> bool:
+    """Whether two edits look like a misspelling rather than another word.
+
+    Two changed letters in a word of the same length are only a misspelling when
+    they are vowels ("carbamezapine"); "invented" is not a misspelling of
+    "inserted". Edits that drop or add a letter ("decompresion") are accepted.
+    """
+    if len(word) != len(candidate):
+        return True
+    changed = [(a, b) for a, b in zip(word, candidate, strict=True) if a != b]
+    return all(a in _VOWELS and b in _VOWELS for a, b in changed)
+
+
 class Vocabulary:
     """Surface words of the corpus with counts; finds the closest word to a misspelling."""
 
@@ -296,7 +329,8 @@ class Vocabulary:
     def closest(self, word: str) -> str | None:
         """The corpus word nearest ``word`` within 1 edit (2 for 8+ letters), or None.
 
-        A four-letter word is only completed with one missing letter ("botx" ->
+        Two edits are accepted only when they look like a misspelling (see
+        :func:`_typo_like`). A four-letter word is only completed with one missing letter ("botx" ->
         "botox"): a changed letter in so short a word too often makes another real
         word ("cost" -> "most").
         """
@@ -311,6 +345,8 @@ class Vocabulary:
         for candidate in candidates:
             distance = edit_distance(word, candidate, transpositions=True)
             if distance > limit or (len(word) == 4 and (len(candidate) != 5 or candidate[0] != word[0])):
+                continue
+            if distance == 2 and not _typo_like(word, candidate):
                 continue
             key = (distance, -self.counts[candidate], candidate)
             if best is None or key < best:
@@ -348,15 +384,15 @@ class Analyzer:
         """
         found: list[tuple[int, int, str]] = []
         phrases = self.synonyms.phrases
-        for i, first in enumerate(stems):
-            entries = phrases.get(first)
-            if entries is not None:
-                for phrase, concept in entries:
-                    end = i + len(phrase)
-                    if tuple(stems[i:end]) == phrase:
-                        found.append((i, end, concept))
-            if first[:1].isalpha():  # the rest is about numbers
-                continue
+        # Visit only where a phrase can start, and the stems that are not plain words
+        # (numbers are their own stem); compress/map keep the scan over every stem in C.
+        for i in compress(range(len(stems)), map(phrases.get, stems)):
+            for phrase, concept in phrases[stems[i]]:
+                end = i + len(phrase)
+                if tuple(stems[i:end]) == phrase:
+                    found.append((i, end, concept))
+        for i in compress(range(len(stems)), map(operator.not_, map(str.isalpha, stems))):
+            first = stems[i]
             if first[:1].isdigit() and i + 1 < len(stems) and stems[i + 1] in _TIME_UNITS:
                 found.append((i, i + 2, DURATION_CONCEPT))
             if first.endswith("%"):
@@ -390,11 +426,15 @@ class Analyzer:
         sleep" as its concept only, other words by their stem; numbers always by
         their number forms.
         """
-        stems = [stem(token) for token in tokens]
+        stems = stem_all(tokens)
         content = [token not in self.stopwords for token in tokens]
         concepts = [m for m in self._concepts(stems) if any(content[m[0] : m[1]])]
         if not query:
-            terms: list[str] = []
+            if all(map(str.isalpha, stems)):  # no numbers (nor odd words): the kept stems, in C
+                terms = list(compress(stems, content))
+                terms.extend(CONCEPT_PREFIX + concept for _s, _e, concept in concepts)
+                return terms, []
+            terms = []
             for token, stemmed, keep in zip(tokens, stems, content, strict=True):
                 if keep:
                     if stemmed[:1].isalpha():  # a word: its stem (numbers are their own stem)
