@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("CHATBOT_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-background-networking",

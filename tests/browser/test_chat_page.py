@@ -73,10 +73,7 @@ def test_a_citation_opens_the_passage_highlighted_in_its_document(new_page: Any,
     assert cited.get_attribute("data-passage-id") == passage_id
     assert dialog.locator(".cc-passage--cited").count() == 1
     assert dialog.locator(".cc-passage").count() > 3, "the whole document is shown around the passage"
-    page.wait_for_function(
-        """() => { const el = document.querySelector('.cc-passage--cited');
-                   const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"""
-    )
+    wait_until_cited_passage_in_view(page)
     assert page.evaluate("document.activeElement.classList.contains('cc-passage--cited')")
     background = cited.evaluate("el => getComputedStyle(el).backgroundColor")
     assert background not in ("rgba(0, 0, 0, 0)", "transparent", "rgb(255, 255, 255)")
@@ -207,6 +204,7 @@ def test_a_360_pixel_wide_screen(new_page: Any, server: Server) -> None:
     dialog.locator(".cc-passage--cited").wait_for()
     dialog_box = dialog.bounding_box()
     assert dialog_box is not None and dialog_box["width"] <= 360
+    wait_until_cited_passage_in_view(page)
     screenshot(page, "chat-360-citation")
 
 
@@ -293,6 +291,15 @@ def test_a_document_page_highlights_the_passage_in_its_address(new_page: Any, se
     cited.wait_for()
     assert cited.get_attribute("data-passage-id") == citation["passage_id"]
     assert page.locator("h1").inner_text() == citation["document"]
+
+
+def wait_until_cited_passage_in_view(page: Any) -> None:
+    """The cited passage's top is on screen (scrolling may be smooth, so wait for it)."""
+    page.wait_for_function(
+        """() => { const el = document.querySelector('.cc-passage--cited');
+                   const r = el.getBoundingClientRect();
+                   return r.top >= 0 && r.top < innerHeight - 40 && r.height > 0; }"""
+    )
 
 
 def focus_outline(page: Any) -> bool:

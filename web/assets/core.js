@@ -133,7 +133,8 @@ var ClinicChat = (function () {
 
   function citationWhere(citation) {
     var parts = [citation.document || citation.document_id || "Document"];
-    if (citation.section) parts.push(String(citation.section).replace(/ > /g, " \u203a "));
+    // an opening passage's section is the document title itself: say it once
+    if (citation.section && citation.section !== parts[0]) parts.push(String(citation.section).replace(/ > /g, " \u203a "));
     var where = parts.join(" \u203a ");
     if (citation.page !== null && citation.page !== undefined) where += ", p. " + citation.page;
     return where;
@@ -353,7 +354,9 @@ var ClinicChat = (function () {
 
   function scrollToTarget(node) {
     if (!node) return;
-    node.scrollIntoView({ block: "center", behavior: reducedMotion() ? "auto" : "smooth" });
+    // a short passage in the middle of the view; a long one from its first line
+    var tall = node.getBoundingClientRect().height > window.innerHeight * 0.6;
+    node.scrollIntoView({ block: tall ? "start" : "center", behavior: reducedMotion() ? "auto" : "smooth" });
     try {
       node.focus({ preventScroll: true });
     } catch (ignored) {
