@@ -26,6 +26,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .analysis import CONCEPT_PREFIX, Query, stem
 from .errors import RequestError
@@ -100,6 +101,7 @@ class TurnPlan:
     follow_up: bool
 
 
+@lru_cache(maxsize=4096)
 def encode_context(context: Context) -> str:
     """The opaque token for ``context`` (always under :data:`MAX_TOKEN_CHARS`)."""
     words = tuple(word for word in context.topic if _WORD.match(word))[:MAX_TOPIC_WORDS]
