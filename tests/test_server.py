@@ -138,6 +138,13 @@ def test_the_serve_process_is_the_gunicorn_master(server: Server) -> None:
         time.sleep(0.2)
     assert server.log.read_text().count("Booting worker") >= 2
     assert get(server.url + "/api/health")["ready"]
+    server.process.send_signal(signal.SIGHUP)  # fresh workers; the master stays
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "Handling signal: hup" not in server.log.read_text():
+        time.sleep(0.2)
+    assert "Handling signal: hup" in server.log.read_text()
+    assert post(server.url + "/api/chat", {"message": "what is mvd"})["type"] == "answer"
+    assert server.process.poll() is None
 
 
 def test_bad_settings_stop_start_up(tmp_path: Path) -> None:
