@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import os
 import re
 import shutil
@@ -47,6 +48,13 @@ title: "Visiting the clinic <script>alert('title')</script>"
 
 Parking for patients is behind the building {HOSTILE} next to the pharmacy. The car park opens at seven.
 """
+
+HOSTILE_FAQ = (
+    json.dumps({"id": "opening", "question": "When is the clinic open?", "answer": "Monday to Friday, 8 to 18."})
+    + "\n"
+    + json.dumps({"id": "fax", "question": "Do you have a fax <b>number</b>?", "answer": f"No fax. {HOSTILE}"})
+    + "\n"
+)
 
 HOST_PAGE = """<!doctype html>
 <html lang="en">
@@ -199,6 +207,7 @@ def hostile_server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory
     for document in (REPO / "corpus").glob("*.md"):
         shutil.copy(document, folder / document.name)
     (folder / "visiting.md").write_text(HOSTILE_DOC, encoding="utf-8")
+    (folder / "desk-faq.jsonl").write_text(HOSTILE_FAQ, encoding="utf-8")
     with running_server("hostile", corpus=folder) as running:
         yield running
 

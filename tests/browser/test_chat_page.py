@@ -365,3 +365,16 @@ def test_the_real_rate_limit_shows_a_wait_message(new_page: Any, problems: PageP
         assert re.search(r"wait about \d+ seconds", error.inner_text()), error.inner_text()
         assert page.get_by_role("button", name="Try again").is_visible()
         assert page.locator("[data-role=bot]").count() == 2
+
+
+def test_an_faq_file_reads_as_questions_and_answers(new_page: Any, hostile_server: Server) -> None:
+    page = new_page()
+    page.goto(hostile_server.url + "/documents/desk-faq#passage=desk-faq:fax")
+    body = page.locator("[data-document-body]")
+    body.locator(".cc-passage").first.wait_for()
+    assert body.locator(".cc-passage--cited").get_attribute("data-passage-id") == "desk-faq:fax"
+    headings = body.locator(".cc-doc-heading").all_inner_texts()
+    assert headings == ["When is the clinic open?", "Do you have a fax <b>number</b>?"]
+    assert '{"' not in body.inner_text(), "rows are shown as questions and answers, not JSON"
+    assert HOSTILE in body.inner_text()
+    assert page.locator("img, b").count() == 0

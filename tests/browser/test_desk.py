@@ -22,7 +22,8 @@ def test_desk_search_as_you_type_and_copy_the_answer(new_page: Any, server: Serv
     result = page.locator("[data-result]")
     result.wait_for()
     page.wait_for_timeout(600)
-    assert 1 <= len(requests) <= 3, f"typing is debounced, not one request per key: {len(requests)}"
+    # 24 keys, 40 ms apart, one pause: one request (a slow machine may see a pause or two more)
+    assert 1 <= len(requests) <= 4, f"typing is debounced, not one request per key: {len(requests)}"
     assert "botox last" in requests[-1]
     passages = page.locator(".cc-desk-passage")
     assert passages.count() >= 2

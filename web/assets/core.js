@@ -311,14 +311,62 @@ var ClinicChat = (function () {
     return segments;
   }
 
+  /** One CSV row -> its fields (quotes and doubled quotes handled). */
+  function parseCsvRow(line) {
+    var fields = [];
+    var field = "";
+    var quoted = false;
+    for (var i = 0; i < line.length; i += 1) {
+      var ch = line[i];
+      if (quoted) {
+        if (ch === '"' && line[i + 1] === '"') {
+          field += '"';
+          i += 1;
+        } else if (ch === '"') {
+          quoted = false;
+        } else {
+          field += ch;
+        }
+      } else if (ch === '"') {
+        quoted = true;
+      } else if (ch === ",") {
+        fields.push(field);
+        field = "";
+      } else {
+        field += ch;
+      }
+    }
+    fields.push(field);
+    return fields;
+  }
+
+  /** An FAQ row (a JSON line or a CSV row) -> {question, answer}, or null if it does not parse. */
+  function faqRow(raw, header) {
+    var trimmed = raw.trim();
+    try {
+      if (trimmed.charAt(0) === "{") {
+        var row = JSON.parse(trimmed);
+        return { question: String(row.question || ""), answer: String(row.answer || "") };
+      }
+    } catch (ignored) {
+      return null;
+    }
+    if (!header) return null;
+    var values = parseCsvRow(trimmed);
+    return { question: values[header.indexOf("question")] || "", answer: values[header.indexOf("answer")] || "" };
+  }
+
   function renderDocument(doc, target, options) {
     options = options || {};
     clear(target);
     var cited = null;
     var bySection = null;
+    var faq = doc.format === "faq";
+    var text = String(doc.text || "");
+    var header = faq && text.charAt(0) !== "{" ? parseCsvRow(text.split("\n")[0].trim().toLowerCase()) : null;
     documentSegments(doc).forEach(function (segment) {
       if (segment.kind === "gap") {
-        target.appendChild(renderText(segment.text));
+        if (!faq) target.appendChild(renderText(segment.text));
         return;
       }
       var isCited = options.passageId && segment.id === options.passageId;
@@ -328,7 +376,13 @@ var ClinicChat = (function () {
         tabindex: isCited ? "-1" : null
       });
       if (isCited) block.appendChild(el("p", { class: "cc-cited-label", text: "Quoted in the answer" }));
-      block.appendChild(renderText(segment.text));
+      var row = faq ? faqRow(segment.text, header) : null;
+      if (row) {
+        block.appendChild(el("h3", { class: "cc-doc-heading", text: row.question }));
+        block.appendChild(renderText(row.answer));
+      } else {
+        block.appendChild(renderText(segment.text));
+      }
       target.appendChild(block);
       if (isCited) cited = block;
     });
