@@ -301,7 +301,7 @@ var ClinicChat = (function () {
     passages.forEach(function (p) {
       if (p.start < position) return; // overlapping passage: keep the first
       if (p.start > position) segments.push({ kind: "gap", text: text.slice(position, p.start) });
-      segments.push({ kind: "passage", id: p.id, start: p.start, text: text.slice(p.start, p.end) });
+      segments.push({ kind: "passage", id: p.id, start: p.start, page: p.page, text: text.slice(p.start, p.end) });
       position = p.end;
     });
     if (position < text.length) segments.push({ kind: "gap", text: text.slice(position) });
@@ -364,10 +364,15 @@ var ClinicChat = (function () {
     var faq = doc.format === "faq";
     var text = String(doc.text || "");
     var header = faq && text.charAt(0) !== "{" ? parseCsvRow(text.split("\n")[0].trim().toLowerCase()) : null;
+    var page = null;
     documentSegments(doc).forEach(function (segment) {
       if (segment.kind === "gap") {
         if (!faq) target.appendChild(renderText(segment.text));
         return;
+      }
+      if (typeof segment.page === "number" && segment.page !== page) {
+        page = segment.page;
+        target.appendChild(el("p", { class: "cc-page-marker", data: { page: page }, text: "p. " + page }));
       }
       var isCited = options.passageId && segment.id === options.passageId;
       var block = el("div", {
@@ -462,7 +467,7 @@ var ClinicChat = (function () {
     this.closeButton.focus();
     return this.api.document(documentId).then(function (doc) {
       self.title.textContent = doc.title || options.title || documentId;
-      self.meta.textContent = doc.source ? "Source file: " + doc.source : "";
+      sourceLine(self.meta, doc.source);
       var target = renderDocument(doc, self.body, options);
       if (target) {
         scrollToTarget(target);
@@ -475,6 +480,17 @@ var ClinicChat = (function () {
       self.body.appendChild(el("p", { class: "cc-error-text", role: "alert", text: friendlyError(error) }));
     });
   };
+
+  /** "Source: <file>", or a link when the source is a web address. */
+  function sourceLine(target, source) {
+    clear(target);
+    if (!source) return;
+    if (/^https?:\/\//i.test(source)) {
+      append(target, ["Source: ", el("a", { href: source, rel: "noopener noreferrer", target: "_blank" }, source)]);
+    } else {
+      target.textContent = "Source file: " + source;
+    }
+  }
 
   DocumentViewer.prototype.close = function () {
     if (this.dialog.open) {
@@ -547,6 +563,7 @@ var ClinicChat = (function () {
     renderReplyText: renderReplyText,
     renderText: renderText,
     scrollToTarget: scrollToTarget,
+    sourceLine: sourceLine,
     telLink: telLink,
     uniqueId: uniqueId
   };

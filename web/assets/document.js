@@ -10,7 +10,7 @@
   new C.Api("").document(id).then(function (doc) {
     title.textContent = doc.title || id;
     document.title = (doc.title || id) + " | Patient questions";
-    meta.textContent = doc.source ? "Source file: " + doc.source : "";
+    C.sourceLine(meta, doc.source);
     C.scrollToTarget(C.renderDocument(doc, body, { passageId: hash.get("passage"), section: hash.get("section") }));
   }, function (error) {
     C.clear(body);
