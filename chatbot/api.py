@@ -256,17 +256,22 @@ def chat() -> Response:
         current.cache.put(bot, key, body, kind, passages)
     else:
         body, kind, passages = cached
-    elapsed = (time.perf_counter() - started) * 1000
-    shown = f" message={message!r}" if current.settings.log_messages else f" chars={len(message)}"
-    log.info(
-        "chat %s type=%s passages=%d cached=%s ms=%.2f%s",
-        request_id(),
-        kind,
-        passages,
-        cached is not None,
-        elapsed,
-        shown,
-    )
+    # One line per reply at DEBUG (gunicorn's access log already has one per request);
+    # at INFO when the clinic has turned on log_messages, since then the text is wanted.
+    level = logging.INFO if current.settings.log_messages else logging.DEBUG
+    if log.isEnabledFor(level):
+        elapsed = (time.perf_counter() - started) * 1000
+        shown = f" message={message!r}" if current.settings.log_messages else f" chars={len(message)}"
+        log.log(
+            level,
+            "chat %s type=%s passages=%d cached=%s ms=%.2f%s",
+            request_id(),
+            kind,
+            passages,
+            cached is not None,
+            elapsed,
+            shown,
+        )
     return Response(body, status=200, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 

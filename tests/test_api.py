@@ -251,7 +251,7 @@ def test_parse_json_never_recurses() -> None:
 def test_repeated_requests_are_served_from_the_cache(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     app = create_app(Settings(rate_limit="off"), bot=bot)
     client = app.test_client()
-    with caplog.at_level(logging.INFO, logger="chatbot.api"):
+    with caplog.at_level(logging.DEBUG, logger="chatbot.api"):
         first = chat(client, "how long does botox last")
         second = chat(client, "how long does botox last")
     assert first.data == second.data
