@@ -225,7 +225,9 @@ def index(as_json: bool, corpus: Path | None, config_path: Path | None) -> None:
     else:
         click.echo(report.render())
     try:  # saved for `chatbot serve`, which loads it while the files and settings are unchanged
-        click.echo(f"Index saved: {save(bot, settings, digest)}", err=True)
+        saved = save(bot, settings, digest)
+        if not as_json:
+            click.echo(f"Index saved: {saved}")
     except IndexBuildError as exc:
         click.echo(f"Warning: {exc}; `chatbot serve` will build the index at start-up", err=True)
     if bot.corpus.errors:

@@ -6,10 +6,12 @@ import json
 import re
 from pathlib import Path
 
+import docx
 import pypdf
 import pytest
-from docgen import CHROME_PHRASES, QUESTIONS, markdown_document, shares_content, to_pdf, write_corpus
+from docgen import CHROME_PHRASES, QUESTIONS, markdown_document, shares_content, to_html, to_pdf, write_corpus
 
+from chatbot.api import create_app
 from chatbot.bot import Bot
 from chatbot.config import Settings
 from chatbot.corpus import load_corpus, read_document
@@ -163,3 +165,36 @@ def test_damaged_pdf_is_named_and_the_rest_loads(tmp_path: Path, pdf_dir: Path, 
     assert [d.id for d in corpus.documents] == ["good"]
     assert [e.path for e in corpus.errors] == [folder / name]
     assert name in str(corpus.errors[0])
+
+
+def test_a_folder_of_html_pdf_and_docx_is_served_with_page_citations(tmp_path: Path, bundled_corpus: Path) -> None:
+    """As a new user would: three formats in one folder, answered over the API with "p. N" citations."""
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    treatment = markdown_document(bundled_corpus / "hfs-treatment-options.md")
+    (folder / "treatment.html").write_text(to_html(treatment, canonical="https://clinic.example/hfs"), encoding="utf-8")
+    to_pdf(markdown_document(bundled_corpus / "hfs-microvascular-decompression.md"), folder / "mvd-leaflet.pdf")
+    word = docx.Document()
+    word.add_heading("After your operation", 0)
+    word.add_heading("Wound care", 1)
+    word.add_paragraph("Keep the wound behind your ear dry for five days after microvascular decompression.")
+    word.save(str(folder / "after-surgery.docx"))
+    settings = Settings(corpus=folder, rate_limit="off")
+    client = create_app(settings, bot=Bot.from_settings(settings)).test_client()
+    pages = [squash(page.extract_text()) for page in pypdf.PdfReader(folder / "mvd-leaflet.pdf").pages]
+
+    body = client.post("/api/chat", json={"message": "How long is the hospital stay after MVD?"}).get_json()
+    cited = [p for p in body["passages"] if p["citation"]["document_id"] == "mvd-leaflet"]
+    assert cited
+    for passage in cited:
+        page = passage["citation"]["page"]
+        assert isinstance(page, int)
+        assert squash(" ".join(passage["text"].split()[:6]).lstrip("-• ")) in pages[page - 1]
+
+    body = client.post("/api/chat", json={"message": "How long does Botox last?"}).get_json()
+    html = [p["citation"] for p in body["passages"] if p["citation"]["document_id"] == "treatment"]
+    assert html and html[0]["page"] is None and html[0]["source"] == "https://clinic.example/hfs"
+
+    body = client.post("/api/chat", json={"message": "How long must I keep the wound dry?"}).get_json()
+    assert body["passages"][0]["citation"]["document"] == "After your operation"
+    assert body["passages"][0]["citation"]["section"] == "Wound care"

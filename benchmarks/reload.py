@@ -1,0 +1,152 @@
+"""Reload time on the bundled corpus: build, saved-index load, in-process swap, and a live server.
+
+Usage: python benchmarks/reload.py [--repeat 5] [--live]
+
+Prints a Markdown table. ``--live`` also starts ``chatbot serve`` (2 workers, default
+watch interval) on a free 127.0.0.1 port with a copy of the corpus and measures, from
+the moment a new document is written, how long until every answer includes it, and how
+long a SIGHUP takes until new workers answer.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# benchmarks/http.py would shadow the standard library's http package for urllib.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+from chatbot import indexstore  # noqa: E402
+from chatbot.bot import Bot  # noqa: E402
+from chatbot.config import Settings  # noqa: E402
+from chatbot.corpus import bundled_corpus_dir  # noqa: E402
+from chatbot.reloader import BotHolder  # noqa: E402
+
+NEW_DOC = "---\ntitle: Parking\n---\n\n## Parking\n\nVisitors park free of charge on Willow Lane for four hours.\n"
+
+
+def timed(func: Callable[[], object], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def call(url: str, body: dict[str, str] | None = None) -> dict[str, object]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=15) as response:
+        result: dict[str, object] = json.loads(response.read())
+        return result
+
+
+def live(folder: Path) -> dict[str, float]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "CHATBOT_RATE_LIMIT": "off"}
+    log = folder.parent / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "chatbot", "serve", "--port", str(port), "--workers", "2", "--corpus", str(folder)],
+            stdout=out, stderr=subprocess.STDOUT, env=env,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                call(base + "/api/health")
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise SystemExit(log.read_text()) from None
+                time.sleep(0.1)
+        started = time.monotonic()
+        (folder / "parking.md").write_text(NEW_DOC, encoding="utf-8")
+
+        def everywhere() -> bool:
+            replies = [call(base + "/api/chat", {"message": "Where can I park?"}) for _ in range(6)]
+            return all("Willow" in json.dumps(reply) for reply in replies)
+
+        while not everywhere():
+            time.sleep(0.05)
+        watch = time.monotonic() - started
+        booted = log.read_text().count("Booting worker")
+        started = time.monotonic()
+        process.send_signal(signal.SIGHUP)
+        while log.read_text().count("Booting worker") < booted + 2:
+            time.sleep(0.02)
+        while True:
+            try:
+                call(base + "/api/health")
+                break
+            except OSError:
+                time.sleep(0.02)
+        hup = time.monotonic() - started
+        return {"watch": watch, "hup": hup}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--live", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "corpus"
+        shutil.copytree(bundled_corpus_dir(), folder, ignore=shutil.ignore_patterns(".*"))
+        settings = Settings(corpus=folder)
+        Bot.from_settings(settings)  # imports and caches warm
+        build = timed(lambda: Bot.from_settings(settings), args.repeat)
+        digest = indexstore.fingerprint(settings)
+        indexstore.save(Bot.from_settings(settings), settings, digest)
+        fingerprint = timed(lambda: indexstore.fingerprint(settings), args.repeat)
+        load = timed(lambda: indexstore.load(settings, digest), args.repeat)
+        holder = BotHolder.start(settings)
+
+        changes = iter(range(1_000_000))
+
+        def change_and_reload() -> None:  # new content every time: a real build, never a saved set
+            (folder / "extra.md").write_text(f"# Opening hours\n\nWe open at {next(changes)} past eight.\n", "utf-8")
+            holder.reload()
+
+        swap = timed(change_and_reload, args.repeat)
+        (folder / "extra.md").unlink()
+        holder.reload()
+        rows = [
+            ("build from the files (read, split, analyse, index)", build),
+            ("fingerprint (hash every corpus file)", fingerprint),
+            ("load the saved index", load),
+            ("in-process reload after a change (fingerprint, build, save, swap)", swap),
+        ]
+        if args.live:
+            figures = live(folder)
+            rows.append(("live: new file written -> every answer includes it (watch, 2 s interval)", figures["watch"]))
+            rows.append(("live: SIGHUP -> new workers answering", figures["hup"]))
+    documents = len(holder.bot.corpus.documents)
+    print(f"Bundled corpus ({documents} documents, {len(holder.bot.passages)} passages), median of {args.repeat}:\n")
+    print("| step | seconds |\n|---|---|")
+    for name, seconds in rows:
+        print(f"| {name} | {seconds:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
