@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-gpu",
+    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
 ]
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
