@@ -34,6 +34,7 @@ CITATION_KEYS = {"label", "document_id", "document", "section", "source", "passa
 
 
 def run(runner: CliRunner, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    """Invoke the CLI; ``result.output`` is stdout and stderr together, ``result.stdout`` is what --json prints."""
     return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
 
 
@@ -80,7 +81,7 @@ def test_ask_prints_the_answer_with_numbered_sources_and_the_disclaimer(runner: 
 def test_ask_json_prints_the_documented_structure(runner: CliRunner) -> None:
     result = run(runner, "ask", "--json", "What are the risks of MVD?")
     assert result.exit_code == 0
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert set(data) == REPLY_KEYS
     assert data["type"] == "answer"
     assert data["schema_version"] == 1
@@ -99,14 +100,14 @@ def test_ask_says_when_the_documents_do_not_cover_a_question(runner: CliRunner) 
     assert "I could not find that in our documents" in result.output
     assert "Sources:" not in result.output
     assert "Note: This is general information" in result.output
-    data = json.loads(run(runner, "ask", "--json", "What is the capital of France?").output)
+    data = json.loads(run(runner, "ask", "--json", "What is the capital of France?").stdout)
     assert data["type"] == "not_found"
     assert data["passages"] == []
 
 
 def test_ask_top_k_and_corpus(runner: CliRunner, corpus_dir: Path) -> None:
     result = run(runner, "ask", "--json", "--top-k", "1", "--corpus", str(corpus_dir), "How long does botox last?")
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert len(data["passages"]) == 1
     assert data["passages"][0]["citation"]["source"] == "small.md"
 
@@ -157,11 +158,11 @@ def test_an_empty_corpus_folder_exits_2(runner: CliRunner, tmp_path: Path) -> No
 
 def test_environment_overrides_defaults_and_flags_override_environment(runner: CliRunner) -> None:
     question = "What are the risks of MVD?"
-    data = json.loads(run(runner, "ask", "--json", question, env={"CHATBOT_TOP_K": "1"}).output)
+    data = json.loads(run(runner, "ask", "--json", question, env={"CHATBOT_TOP_K": "1"}).stdout)
     assert len(data["passages"]) == 1
-    data = json.loads(run(runner, "ask", "--json", "--top-k", "2", question, env={"CHATBOT_TOP_K": "1"}).output)
+    data = json.loads(run(runner, "ask", "--json", "--top-k", "2", question, env={"CHATBOT_TOP_K": "1"}).stdout)
     assert len(data["passages"]) == 2
-    data = json.loads(run(runner, "ask", "--json", question, env={"CHATBOT_DISCLAIMER": "See your GP."}).output)
+    data = json.loads(run(runner, "ask", "--json", question, env={"CHATBOT_DISCLAIMER": "See your GP."}).stdout)
     assert data["disclaimer"] == "See your GP."
 
 
@@ -176,7 +177,7 @@ def test_a_clinic_profile_sets_the_clinic_details(runner: CliRunner, tmp_path: P
     profile = tmp_path / "clinic.toml"
     profile.write_text('clinic_name = "Riverside Clinic"\nclinic_phone = "020 7946 0000"\n', encoding="utf-8")
     result = run(runner, "ask", "--json", "--config", str(profile), "What is the capital of France?")
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert "020 7946 0000" in data["reply"]
     assert "Riverside Clinic" in data["notice"]
 
@@ -200,7 +201,7 @@ def test_index_lists_both_documents_with_their_sections(runner: CliRunner) -> No
 
 
 def test_index_json(runner: CliRunner) -> None:
-    data = json.loads(run(runner, "index", "--json").output)
+    data = json.loads(run(runner, "index", "--json").stdout)
     assert [d["id"] for d in data["documents"]] == ["hfs-microvascular-decompression", "hfs-treatment-options"]
     assert data["passages"] == sum(d["passages"] for d in data["documents"])
     assert data["errors"] == []
