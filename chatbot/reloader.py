@@ -229,8 +229,9 @@ class BotHolder:
         while not stop.wait(self.settings.watch_interval):
             try:
                 self.poll()
-            except Exception:  # noqa: BLE001 - last resort: the watch must outlive any one failed look
+            except Exception as exc:  # noqa: BLE001 - last resort: the watch must outlive any one failed look
                 log.exception("watching the corpus folder failed; trying again in %.1f s", self.settings.watch_interval)
+                self._fail(f"reload failed unexpectedly ({type(exc).__name__}); see the server log", "watch")
 
 
 def gunicorn_hooks(app: Flask) -> dict[str, Any]:
@@ -239,11 +240,17 @@ def gunicorn_hooks(app: Flask) -> dict[str, Any]:
     if not isinstance(holder, BotHolder):
         return {}
 
+    def guarded(step: Callable[[], object], what: str) -> None:
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - last resort: an exception in a hook would stop gunicorn itself
+            log.exception("%s failed; the previous index stays in service", what)
+
     def on_reload(arbiter: Any) -> None:  # the master, on SIGHUP, before new workers start
-        holder.reload(reason="SIGHUP")
+        guarded(lambda: holder.reload(reason="SIGHUP"), "reload on SIGHUP")
 
     def post_worker_init(worker: Any) -> None:  # each worker, before it takes requests
-        holder.reload(reason="worker start")
+        guarded(lambda: holder.reload(reason="worker start"), "reload at worker start")
         holder.start_watching()
 
     return {"on_reload": on_reload, "post_worker_init": post_worker_init}
