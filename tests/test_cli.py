@@ -185,8 +185,8 @@ def test_a_clinic_profile_sets_the_clinic_details(runner: CliRunner, tmp_path: P
 # --- index ------------------------------------------------------------------
 
 
-def test_index_lists_both_documents_with_their_sections(runner: CliRunner) -> None:
-    result = run(runner, "index")
+def test_index_lists_both_documents_with_their_sections(runner: CliRunner, tmp_path: Path) -> None:
+    result = run(runner, "index", env={"CHATBOT_INDEX_CACHE": str(tmp_path)})  # nothing written into the repo
     assert result.exit_code == 0
     assert "2 documents" in result.output
     for expected in (
@@ -200,8 +200,8 @@ def test_index_lists_both_documents_with_their_sections(runner: CliRunner) -> No
     assert "OK: every file loaded." in result.output
 
 
-def test_index_json(runner: CliRunner) -> None:
-    data = json.loads(run(runner, "index", "--json").stdout)
+def test_index_json(runner: CliRunner, tmp_path: Path) -> None:
+    data = json.loads(run(runner, "index", "--json", env={"CHATBOT_INDEX_CACHE": str(tmp_path)}).stdout)
     assert [d["id"] for d in data["documents"]] == ["hfs-microvascular-decompression", "hfs-treatment-options"]
     assert data["passages"] == sum(d["passages"] for d in data["documents"])
     assert data["errors"] == []
