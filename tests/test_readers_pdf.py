@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import docx
@@ -198,3 +199,15 @@ def test_a_folder_of_html_pdf_and_docx_is_served_with_page_citations(tmp_path: P
     body = client.post("/api/chat", json={"message": "How long must I keep the wound dry?"}).get_json()
     assert body["passages"][0]["citation"]["document"] == "After your operation"
     assert body["passages"][0]["citation"]["section"] == "Wound care"
+
+
+def test_passage_ids_are_stable_when_other_documents_change(tmp_path: Path, pdf_dir: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(pdf_dir / "hfs-treatment-options.pdf", folder / "leaflet.pdf")
+    before = [p.id for p in Bot.from_settings(Settings(corpus=folder)).passages]
+    (folder / "another.md").write_text("# Parking\n\nVisitors park on Willow Lane for free.\n", encoding="utf-8")
+    after = [p.id for p in Bot.from_settings(Settings(corpus=folder)).passages if p.document_id == "leaflet"]
+    assert before == after
+    assert len(set(before)) == len(before)
+    assert all(passage_id.startswith("leaflet:") for passage_id in before)
