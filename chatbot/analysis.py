@@ -16,8 +16,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
 from importlib import resources
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -420,27 +420,26 @@ class Analyzer:
         """Index terms and content words of a token sequence.
 
         A passage is indexed under its content stems, number forms and every concept
-        it mentions. A question is searched by meaning: a word that belongs to a
-        concept is searched as that concept (and its own stem, which
-        :func:`chatbot.answer.search_terms` weighs lower), a phrase such as "put to
-        sleep" as its concept only, other words by their stem; numbers always by
-        their number forms.
+        it mentions. A question is searched by meaning: a word or phrase that belongs
+        to a concept is searched as that concept only, so either wording finds the
+        same passages ("put to sleep" is anaesthesia, not sleep); other words by their
+        stem; numbers always by their number forms. (The document's exact wording
+        still ranks a little higher: see :func:`chatbot.answer.rerank`.)
         """
         stems = stem_all(tokens)
         content = [token not in self.stopwords for token in tokens]
         concepts = [m for m in self._concepts(stems) if any(content[m[0] : m[1]])]
         if not query:
-            if all(map(str.isalpha, stems)):  # no numbers (nor odd words): the kept stems, in C
-                terms = list(compress(stems, content))
-                terms.extend(CONCEPT_PREFIX + concept for _s, _e, concept in concepts)
-                return terms, []
-            terms = []
-            for token, stemmed, keep in zip(tokens, stems, content, strict=True):
-                if keep:
-                    if stemmed[:1].isalpha():  # a word: its stem (numbers are their own stem)
-                        terms.append(stemmed)
-                    else:
-                        terms.extend(number_forms(token) if _is_number(token) else [stemmed])
+            # Kept words are their stems; numbers (their own stem) expand to their forms. The
+            # runs of plain words between numbers are copied with compress, in C.
+            terms: list[str] = []
+            previous = 0
+            for i in compress(range(len(stems)), map(operator.not_, map(str.isalpha, stems))):
+                terms.extend(compress(stems[previous:i], content[previous:i]))
+                if content[i]:
+                    terms.extend(number_forms(tokens[i]) if _is_number(tokens[i]) else [stems[i]])
+                previous = i + 1
+            terms.extend(compress(stems[previous:], content[previous:]))
             terms.extend(CONCEPT_PREFIX + concept for _s, _e, concept in concepts)
             return terms, []
         spans: dict[tuple[int, int], list[str]] = {}
@@ -451,10 +450,7 @@ class Analyzer:
         for (start, end), names in spans.items():
             numbers = [form for i in range(start, end) if _is_number(tokens[i]) for form in number_forms(tokens[i])]
             surface = " ".join(tokens[start:end])
-            # A single word also keeps its own stem, so the document's exact wording
-            # ranks a little higher; a phrase ("put to sleep") is searched as its concept.
-            own = [stems[start]] if end - start == 1 and not _is_number(tokens[start]) else []
-            units.append((start, QueryWord(surface=surface, terms=tuple(dict.fromkeys([*numbers, *names, *own])))))
+            units.append((start, QueryWord(surface=surface, terms=tuple(dict.fromkeys([*numbers, *names])))))
         for i, token in enumerate(tokens):
             if content[i] and i not in covered:
                 word_terms = number_forms(token) if _is_number(token) else [stems[i]]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .analysis import CONCEPT_PREFIX, Correction, Query
+from .analysis import CONCEPT_PREFIX, Correction, Query, stem
 from .index import Hit, PassageIndex
 from .passages import Passage, split_sentences
 
@@ -190,19 +190,29 @@ def search_terms(query: Query) -> Query:
 
     A topical word weighs 2 and a general word 1: "How does Botox work?" is about
     Botox first, and "work" (rare in a small corpus, so of high IDF) must not pull
-    "How MVD Works" ahead of the Botox passages. A word with synonyms is searched
-    as its concept (2) plus its own stem (1), so the document's exact wording ranks
-    a little above a synonym ("vein" before "blood vessel").
+    "How MVD Works" ahead of the Botox passages. The terms are the same, so the
+    same passages are found.
     """
-    terms: list[str] = []
-    for word in query.words:
-        if word.general:
-            terms.extend(word.terms)
-            continue
-        concepts = [term for term in word.terms if term.startswith(CONCEPT_PREFIX)]
-        for term in word.terms:
-            terms.extend([term] * (2 if term in concepts or not concepts else 1))
+    terms = [term for word in query.words for term in word.terms * (1 if word.general else 2)]
     return dataclasses.replace(query, terms=tuple(terms))
+
+
+def exact_share(hit: Hit, index: PassageIndex, query: Query, weights: Sequence[float]) -> float:
+    """The weighted share of the question's synonym words the passage uses in the same wording.
+
+    A word with synonyms is searched as its concept, so "vein" finds "blood
+    vessel" too; a passage that says "vein" is still the closer answer.
+    """
+    total = sum(weights)
+    if not total:
+        return 0.0
+    terms = index.terms_of(hit.passage)
+    found = 0.0
+    for word, weight in zip(query.words, weights, strict=True):
+        synonym = " " not in word.surface and any(t.startswith(CONCEPT_PREFIX) for t in word.terms)
+        if synonym and stem(word.surface) in terms:
+            found += weight
+    return found / total
 
 
 def share_covered(query: Query, weights: Sequence[float], terms: frozenset[str] | set[str]) -> float:
@@ -214,15 +224,20 @@ def share_covered(query: Query, weights: Sequence[float], terms: frozenset[str] 
     return found / total
 
 
+COVERAGE_PASSAGES = 3  # the passages whose words together must cover the question
+
+
 def decide(
     query: Query, hits: Sequence[Hit], index: PassageIndex, *, min_coverage: float, min_relevance: float
 ) -> Decision:
-    """Answer only when the best passage covers enough of the question.
+    """Answer only when the best passages cover enough of the question.
 
     ``coverage``: the IDF-weighted share of the question's content words whose
-    terms (stem, number form or synonym concept) occur in the best passage; a word
-    absent from the whole corpus counts as the most informative word there is, so
-    "How much does MVD cost?" (MVD everywhere, "cost" nowhere) covers little.
+    terms (stem, number form or synonym concept) occur in the best passages (the
+    first ``COVERAGE_PASSAGES``, a reply's worth, so "How long does Botox last and
+    what does surgery do?" may be answered by two passages); a word absent from the
+    whole corpus counts as the most informative word there is, so "How much does
+    MVD cost?" (MVD everywhere, "cost" nowhere) covers little.
     ``relevance``: the best passage's matched score over the query's best possible
     score. ``known_share``: share of content words the corpus knows at all.
     """
@@ -233,14 +248,14 @@ def decide(
     known_share = len(known) / len(words)
     if not hits:
         return Decision(False, 0.0, 0.0, known_share, "no passage matches", tuple(w.surface for w in words))
-    best_terms = index.terms_of(hits[0].passage)
-    missing = tuple(w.surface for w in words if not any(term in best_terms for term in w.terms))
-    coverage = share_covered(query, word_weights(query, index), best_terms)
+    shown = frozenset().union(*(index.terms_of(hit.passage) for hit in hits[:COVERAGE_PASSAGES]))
+    missing = tuple(w.surface for w in words if not any(term in shown for term in w.terms))
+    coverage = share_covered(query, word_weights(query, index), shown)
     possible = index.best_possible(query)
     relevance = hits[0].matched / possible if possible else 0.0
-    if coverage < min_coverage:
+    if coverage < min_coverage - 1e-9:  # 0.5 computed as 0.49999999999999994 is 0.5
         return Decision(
-            False, coverage, relevance, known_share, "the best passage covers too little of the question", missing
+            False, coverage, relevance, known_share, "the best passages cover too little of the question", missing
         )
     if relevance < min_relevance:
         return Decision(False, coverage, relevance, known_share, "the best passage matches too weakly", missing)
@@ -338,18 +353,27 @@ def heading_share(hit: Hit, index: PassageIndex, query: Query, weights: Sequence
 
 
 def rerank(
-    query: Query, hits: Sequence[Hit], index: PassageIndex, *, proximity: float = 1.0, heading: float = 0.25
+    query: Query,
+    hits: Sequence[Hit],
+    index: PassageIndex,
+    *,
+    proximity: float = 1.0,
+    heading: float = 0.25,
+    exact: float = 1.0,
 ) -> list[Hit]:
-    """Order BM25 hits by score x (1 + proximity x sentence share + heading x heading share).
+    """Order BM25 hits by score x (1 + proximity x sentence share + heading x heading share
+    + exact x exact-wording share).
 
     BM25 scores a passage as a bag of words; an answer usually sits in one sentence
     or list item, under a heading that names the subject. A passage whose single
     sentence holds what the question asks about ("Botox ... relief for 3-6 months")
     goes before one that has the same words scattered over unrelated items, and a
     passage whose own heading names the subject ("How MVD Works") before one that
-    mentions it in passing. Passages that share only general words with the
-    question are dropped when others share a topical one. Ties keep the BM25
-    order; the scores shown to the user stay the BM25 scores.
+    mentions it in passing, and one in the question's own wording ("vein") before
+    one that uses a synonym ("blood vessel"); this is where exact wording counts,
+    so that either wording still finds the same passages. Passages that share only
+    general words with the question are dropped when others share a topical one.
+    Ties keep the BM25 order; the scores shown to the user stay the BM25 scores.
     """
     if len(hits) < 2 or not query.words:
         return list(hits)
@@ -364,6 +388,7 @@ def rerank(
             1.0
             + proximity * sentence_share(hit, index, query, weights)
             + heading * heading_share(hit, index, query, weights)
+            + exact * exact_share(hit, index, query, weights)
         )
 
     keyed = [(-(hit.matched * boost(hit)), position, hit) for position, hit in enumerate(hits)]
