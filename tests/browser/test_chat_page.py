@@ -378,3 +378,12 @@ def test_an_faq_file_reads_as_questions_and_answers(new_page: Any, hostile_serve
     assert '{"' not in body.inner_text(), "rows are shown as questions and answers, not JSON"
     assert HOSTILE in body.inner_text()
     assert page.locator("img, b").count() == 0
+
+
+def test_a_spelling_correction_is_shown(new_page: Any, server: Server) -> None:
+    page = new_page()
+    page.goto(server.url + "/")
+    message = ask(page, "what is microvascular decompresion")
+    correction = message.locator(".cc-correction")
+    assert correction.count() == 1
+    assert "“decompression” instead of “decompresion”" in correction.inner_text()

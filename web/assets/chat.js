@@ -171,9 +171,8 @@
         }
         if (actions.firstChild) item.appendChild(actions);
       }
-      if (reply.personal_advice) {
-        item.appendChild(el("p", { class: "cc-personal", text: "We cannot advise on your own case: please ask the clinic or your doctor." }));
-      }
+      // a question about the visitor's own case: the reply itself says the clinic must advise
+      if (reply.personal_advice) item.classList.add("cc-msg--personal");
       var passages = reply.passages || [];
       if (passages.length) {
         var sourcesId = C.uniqueId("cc-sources");
