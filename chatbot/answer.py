@@ -396,14 +396,42 @@ def rerank(
 
 
 def _best_unit(hit: Hit, index: PassageIndex, query: Query, weights: Sequence[float]) -> tuple[str, float]:
-    """The unit of a passage covering most of the question, and that share (the shorter, then the first wins ties)."""
+    """The unit of a passage covering most of the question, and that share.
+
+    Ties go to the unit whose own words (not its headings) cover more, then to the
+    shorter, then to the first. When the question is about what the passage's own
+    heading names ("What are the symptoms?" under "Symptoms") and no single item
+    says more than the heading, the passage is a list of answers: its opening items
+    are quoted together.
+    """
     best: tuple[str, float, float, int] = ("", -1.0, -1.0, 0)
     for text, own_terms, terms in sentence_units(hit.passage, index):
-        # What the sentence itself says decides, then with its headings, then the shorter.
         key = (share_covered(query, weights, own_terms), share_covered(query, weights, terms), -len(text.split()))
         if key > best[1:]:
             best = (text, *key)
+    heading = heading_share(hit, index, query, weights)
+    if heading > 0 and heading >= best[1] and len(hit.passage.section_path) > 1:
+        items = _opening_items(hit.passage)
+        if len(items) > 1:
+            return "; ".join(item.rstrip(".;") for item in items) + ".", max(best[2], heading)
     return best[0], best[2]
+
+
+def _opening_items(passage: Passage) -> list[str]:
+    """The list items a passage opens with, as many as fit in a short reply."""
+    items: list[str] = []
+    words = 0
+    for line in passage.text.split("\n"):
+        if not line.strip():
+            continue
+        if not _LIST_MARK.match(line):
+            break
+        item = _LIST_MARK.sub("", line).strip()
+        words += len(item.split())
+        if items and words > _LIST_REPLY_WORDS:
+            break
+        items.append(item)
+    return items
 
 
 def best_sentence(hit: Hit, index: PassageIndex, query: Query) -> str:
