@@ -275,6 +275,7 @@ class Vocabulary:
     def __init__(self, counts: Mapping[str, int]) -> None:
         self.counts = dict(counts)
         self._deletes: dict[str, list[str]] | None = None
+        self._longest = max(map(len, self.counts), default=0)
         self._sorted: list[str] | None = None
 
     def __contains__(self, word: object) -> bool:
@@ -337,6 +338,8 @@ class Vocabulary:
         if len(word) < 4 or not word.isalpha():
             return None
         limit = 2 if len(word) >= 8 else 1
+        if len(word) - limit > self._longest:  # no corpus word is that close (ReDoS test: 60-letter words)
+            return None
         index = self._index()
         candidates: set[str] = set()
         for form in self._delete_forms(word, limit):

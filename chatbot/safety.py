@@ -131,7 +131,8 @@ _SURGERY = _any(
 )
 _SITE = _any("nose", "nostril", "ear", "wound", "incision", "scar", "head", "stitches")
 _RUNNING = _any(r"drip\w*", r"leak\w*", r"runn\w*", r"pour\w*", r"ooz\w*")
-_SUDDEN = r"(?:sudden\w*|suddenly)"
+# "sudden\w*" covers "suddenly"; a second \w* after it would backtrack quadratically (ReDoS test).
+_SUDDEN = r"sudden\w*"
 
 #: (kind, pattern) pairs naming warning signs.
 _SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -199,7 +200,7 @@ _SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "hearing",
         _rx(
-            rf" (?:{_SUDDEN}|overnight|completely|totally)\w*{G4} "
+            r" (?:sudden|overnight|completely|totally)\w*" + rf"{G4} "
             rf"(?:deaf\w*|lost{G2} hearing|hearing loss|loss of hearing|cant hear|cannot hear|hear nothing)\b",
             r" (?:went|gone|going|become|became) deaf\b",
             rf" (?:cant|cannot|can not) hear{G4} (?:anything|at all|out of|in my|with my)\b",
@@ -414,8 +415,7 @@ _SMALLTALK: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
         _rx(
             "^(?: (?:ok|okay|thanks|thank you))?(?: "
             + _any(
-                "bye",
-                "bye bye",
+                "bye",  # "bye bye" is "bye" repeated: listing it too made the group exponential
                 "goodbye",
                 "good bye",
                 "see you",
