@@ -82,7 +82,7 @@ HOST_PAGE = """<!doctype html>
   Questions before your visit? Use the chat button in the corner.</p>
   <button type="button" id="host-button">Book a visit</button>
 </main>
-<script src="{api}/widget.js" data-api="{api}" data-title="Ask us" data-color="#0b5fff" async></script>
+<script src="{api}/widget.js" data-api="{api}" data-title="Ask us" data-color="{color}" async></script>
 </body>
 </html>
 """
@@ -167,9 +167,9 @@ class HostSite:
     def __post_init__(self) -> None:
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def write_page(self, api: str) -> str:
-        (self.folder / "index.html").write_text(HOST_PAGE.format(api=api), encoding="utf-8")
-        return self.url + "/index.html"
+    def write_page(self, api: str, *, color: str = "#0b5fff", name: str = "index.html") -> str:
+        (self.folder / name).write_text(HOST_PAGE.format(api=api, color=color), encoding="utf-8")
+        return f"{self.url}/{name}"
 
 
 @pytest.fixture(scope="session")

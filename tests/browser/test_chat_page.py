@@ -313,7 +313,8 @@ def focus_outline(page: Any) -> bool:
 
 
 CONTRAST_SCRIPT = """
-() => {
+([rootSelector, scope]) => {
+  const root = rootSelector ? document.querySelector(rootSelector).shadowRoot : document;
   const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
   const lum = ([r, g, b]) => {
     const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
@@ -327,9 +328,9 @@ CONTRAST_SCRIPT = """
     return [255, 255, 255];
   };
   const failures = [];
-  const selector = '.cc-chat p, .cc-chat button, .cc-chat a, .cc-chat label, .cc-chat h2, .cc-chat h3, .cc-chat li';
-  for (const el of document.querySelectorAll(selector)) {
-    if (!el.offsetParent || !el.textContent.trim()) continue;
+  const selector = ['p', 'button', 'a', 'label', 'h2', 'h3', 'li', 'span'].map(t => `${scope} ${t}`).join(', ');
+  for (const el of root.querySelectorAll(selector)) {
+    if (!el.getClientRects().length || !el.textContent.trim() || el.closest('.cc-offscreen')) continue;
     const fg = parse(getComputedStyle(el).color).slice(0, 3);
     const [a, b] = [lum(fg), lum(background(el))];
     const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
@@ -340,9 +341,9 @@ CONTRAST_SCRIPT = """
 """
 
 
-def assert_contrast(page: Any) -> None:
-    """Every visible text in the chat has at least WCAG AA contrast (4.5:1) with its background."""
-    failures = page.evaluate(CONTRAST_SCRIPT)
+def assert_contrast(page: Any, scope: str = ".cc-chat", shadow_host: str | None = None) -> None:
+    """Every visible text in scope has at least WCAG AA contrast (4.5:1) with its background."""
+    failures = page.evaluate(CONTRAST_SCRIPT, [shadow_host, scope])
     assert failures == [], failures
 
 

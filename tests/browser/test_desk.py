@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from .conftest import Server, screenshot
+from .test_chat_page import assert_contrast
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +43,7 @@ def test_desk_search_as_you_type_and_copy_the_answer(new_page: Any, server: Serv
     assert copied.rstrip().endswith(result.page.locator(".cc-disclaimer").last.inner_text().strip())
     assert "<" not in copied and "&gt;" not in copied, "plain text, no markup"
     screenshot(page, "desk")
+    assert_contrast(page, ".cc-desk")
 
 
 def test_desk_index_lists_every_document_and_section(new_page: Any, server: Server) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from .conftest import HostSite, Server, screenshot
+from .test_chat_page import assert_contrast
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +55,7 @@ def test_the_widget_on_a_page_from_another_origin(new_page: Any, server: Server,
     assert message.locator("[data-source]").count() >= 2
     assert "not medical advice" in message.locator("[data-disclaimer]").inner_text()
     screenshot(page, "widget-host-page")
+    assert_contrast(page, ".cc-panel", shadow_host="[data-clinic-chat-widget]")
 
     message.locator("[data-source='1']").click()
     cited = page.locator("[data-document-view] .cc-passage--cited")
@@ -78,8 +80,11 @@ def test_the_widget_on_a_page_from_another_origin(new_page: Any, server: Server,
 
 def test_the_widget_is_usable_on_a_phone(new_page: Any, server: Server, host_site: HostSite) -> None:
     page = new_page(width=360, height=740, is_mobile=True, has_touch=True)
-    page.goto(host_site.write_page(server.url))
-    page.get_by_role("button", name="Ask us").click()
+    # a light clinic colour: the widget switches to dark text on it
+    page.goto(host_site.write_page(server.url, color="gold", name="light.html"))
+    launcher = page.get_by_role("button", name="Ask us")
+    assert launcher.evaluate("el => getComputedStyle(el).color") == "rgb(17, 17, 17)"
+    launcher.click()
     panel = page.locator("[data-panel]")
     box = panel.bounding_box()
     assert box is not None and box["x"] >= 0 and box["width"] <= 360
@@ -88,6 +93,7 @@ def test_the_widget_is_usable_on_a_phone(new_page: Any, server: Server, host_sit
     panel.locator("[data-role=bot]").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "widget-360")
+    assert_contrast(page, ".cc-panel", shadow_host="[data-clinic-chat-widget]")
     panel.get_by_role("button", name="Close the chat").click()
     assert not panel.is_visible()
 
