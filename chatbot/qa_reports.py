@@ -226,8 +226,8 @@ def render_table(run: Run, *, show_cases: bool = True) -> str:
 def metric_lines(run: Run) -> list[str]:
     metrics = run.metrics
     lines = [f"Sets: {', '.join(f'{qs.name} ({len(qs.cases)})' for qs in run.sets)}; corpus: {run.corpus}"]
-    for _key, label, rate in metrics.rates():
-        if rate.total:
+    for key, label, rate in metrics.rates():
+        if rate.total and not (run.mode == "batch" and key in ("cases", "turns")):  # batch ranks, checks nothing
             lines.append(f"  {label:33} {rate.show()}")
     if metrics.latency_p50_ms is not None and metrics.latency_p95_ms is not None:
         lines.append(f"  {'latency p50 / p95':33} {metrics.latency_p50_ms:.2f} ms / {metrics.latency_p95_ms:.2f} ms")
