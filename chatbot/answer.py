@@ -224,20 +224,19 @@ def share_covered(query: Query, weights: Sequence[float], terms: frozenset[str] 
     return found / total
 
 
-COVERAGE_PASSAGES = 3  # the passages whose words together must cover the question
-
-
 def decide(
     query: Query, hits: Sequence[Hit], index: PassageIndex, *, min_coverage: float, min_relevance: float
 ) -> Decision:
-    """Answer only when the best passages cover enough of the question.
+    """Answer only when the best passage covers enough of the question.
 
-    ``coverage``: the IDF-weighted share of the question's content words whose
-    terms (stem, number form or synonym concept) occur in the best passages (the
-    first ``COVERAGE_PASSAGES``, a reply's worth, so "How long does Botox last and
-    what does surgery do?" may be answered by two passages); a word absent from the
-    whole corpus counts as the most informative word there is, so "How much does
-    MVD cost?" (MVD everywhere, "cost" nowhere) covers little.
+    ``coverage``: the IDF-weighted share of the question's topical words (general
+    words such as "make" or "show" say how it is asked, not what about) whose terms
+    (stem, number form or synonym concept) occur together in the best passage; a
+    word absent from the whole corpus counts as the most informative word there
+    is, so "How much does MVD cost?" (MVD everywhere, "cost" nowhere) covers
+    little. One passage, not several together: "What are the side effects of
+    Botox?" must not be answered by a passage on Botox and another on the side
+    effects of tablets.
     ``relevance``: the best passage's matched score over the query's best possible
     score. ``known_share``: share of content words the corpus knows at all.
     """
@@ -248,14 +247,15 @@ def decide(
     known_share = len(known) / len(words)
     if not hits:
         return Decision(False, 0.0, 0.0, known_share, "no passage matches", tuple(w.surface for w in words))
-    shown = frozenset().union(*(index.terms_of(hit.passage) for hit in hits[:COVERAGE_PASSAGES]))
-    missing = tuple(w.surface for w in words if not any(term in shown for term in w.terms))
-    coverage = share_covered(query, word_weights(query, index), shown)
+    best = index.terms_of(hits[0].passage)
+    missing = tuple(w.surface for w in words if not any(term in best for term in w.terms))
+    weights = [0.0 if word.general else weight for word, weight in zip(words, word_weights(query, index), strict=True)]
+    coverage = share_covered(query, weights, best) if any(weights) else 1.0
     possible = index.best_possible(query)
     relevance = hits[0].matched / possible if possible else 0.0
     if coverage < min_coverage - 1e-9:  # 0.5 computed as 0.49999999999999994 is 0.5
         return Decision(
-            False, coverage, relevance, known_share, "the best passages cover too little of the question", missing
+            False, coverage, relevance, known_share, "the best passage covers too little of the question", missing
         )
     if relevance < min_relevance:
         return Decision(False, coverage, relevance, known_share, "the best passage matches too weakly", missing)
