@@ -1,0 +1,203 @@
+"""Real processes for the scale-out, fault and load tests: `chatbot serve` and `redis-server`
+on free loopback ports, HTTP from a chosen loopback source address (127.0.0.1 and
+127.0.0.2 are two different clients to the rate limiter), clean shutdown."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+STARTUP_SECONDS = 90  # importing and indexing on a busy CI machine
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage  # case-insensitive .get()
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: Mapping[str, Any] | None = None,
+    *,
+    source: str = "127.0.0.1",
+    timeout: float = 30,
+) -> Response:
+    """One HTTP request to 127.0.0.1:port from the loopback address ``source``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
+    try:
+        payload = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if payload is not None else {}
+        conn.request(method, path, body=payload, headers=headers)
+        resp = conn.getresponse()
+        return Response(resp.status, resp.headers, resp.read())
+    finally:
+        conn.close()
+
+
+def chat(port: int, message: str, context: str | None = None, *, source: str = "127.0.0.1") -> Response:
+    body: dict[str, Any] = {"message": message}
+    if context is not None:
+        body["context"] = context
+    return request(port, "POST", "/api/chat", body, source=source)
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def start_server(
+    folder: Path, *, env: Mapping[str, str] | None = None, args: tuple[str, ...] = (), name: str = "server"
+) -> Server:
+    """Start `python -m chatbot serve` on a free port and wait until /api/health says ready.
+
+    Another process may take the port between choosing and binding it (tests run side by
+    side): then start again on another port, a few times."""
+    for _attempt in range(4):
+        server = _start_once(folder, env=env, args=args, name=name)
+        if server is not None:
+            return server
+    pytest.fail("chatbot serve found no free port in 4 attempts")
+
+
+def _start_once(folder: Path, *, env: Mapping[str, str] | None, args: tuple[str, ...], name: str) -> Server | None:
+    port = free_port()
+    log = folder / f"{name}.log"
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "CHATBOT_WATCH": "false", **(env or {})}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "chatbot", "serve", "--port", str(port), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=environment,
+            cwd=folder,
+        )
+    server = Server(process=process, port=port, log=log)
+    return server if wait_ready(server) else None
+
+
+def wait_ready(server: Server) -> bool:
+    """True once ready; False when the port was taken by another process; else fail the test."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if "Connection in use" in server.log_text() or "Address already in use" in server.log_text():
+            stop(server.process, timeout=5)
+            return False
+        if server.process.poll() is not None:
+            pytest.fail(f"chatbot serve exited with {server.process.returncode}:\n{server.log_text()}")
+        try:
+            if request(server.port, "GET", "/api/health", timeout=5).json().get("ready"):
+                return True
+        except (OSError, ValueError, http.client.HTTPException):
+            pass
+        time.sleep(0.2)
+    stop(server.process)
+    pytest.fail(f"chatbot serve did not answer /api/health within {STARTUP_SECONDS} s:\n{server.log_text()}")
+    return False
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    """SIGTERM, then SIGKILL if it has not stopped in time."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    return process.returncode
+
+
+@contextmanager
+def servers(
+    folder: Path, count: int, *, env: Mapping[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[list[Server]]:
+    started: list[Server] = []
+    try:
+        for n in range(count):
+            started.append(start_server(folder, env=env, args=args, name=f"server{n}"))
+        yield started
+    finally:
+        for server in started:
+            stop(server.process)
+
+
+def redis_server_binary() -> str:
+    """Path of redis-server, or skip the test with a clear message."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server); CI installs it")
+    return binary
+
+
+@dataclass
+class Redis:
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+def start_redis(port: int | None = None) -> Redis:
+    """A throwaway redis-server on loopback: no persistence, no config file."""
+    binary = redis_server_binary()
+    port = port or free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return Redis(process=process, port=port)
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail(f"redis-server did not start on port {port}")
