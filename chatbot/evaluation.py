@@ -18,6 +18,7 @@ Question files are read by :mod:`chatbot.question_sets`, metrics computed by
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import operator
@@ -348,6 +349,10 @@ def run_checks(
         raise EvalFileError("--top-k", f"must be from 1 to {MAX_CHECK_TOP_K} (up to 1000 only with --run)")
     ask = _Asker(bot)
     grader = _Grader(bot)
+    first = next((case.turns[0].message for qs in sets for case in qs.cases), None)
+    if first is not None:  # untimed: latency is measured after start-up (lazy tables built)
+        with contextlib.suppress(ChatbotError):
+            ask(first, None, top_k or sets[0].top_k)
     results = []
     for qs in sets:
         for case in qs.cases:
