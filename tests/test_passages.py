@@ -136,6 +136,15 @@ def test_long_sections_split_at_sentence_ends_within_size_bounds(tmp_path: Path)
     assert rejoined == " ".join(sentences)
 
 
+def test_bundled_passages_start_and_end_at_sentence_or_list_item_bounds(
+    bundled_documents: tuple[Document, ...],
+) -> None:
+    for passage in split_all(bundled_documents):
+        first_line, last_line = passage.text.split("\n")[0], passage.text.split("\n")[-1]
+        assert re.match(r"(?:[-*•] |\d+\. )?[A-Z>]", first_line), passage.id
+        assert re.match(r"[-*•] ", last_line) or last_line.rstrip().endswith((".", "!", "?")), passage.id
+
+
 def test_bundled_passages_are_readable_at_a_glance(bundled_documents: tuple[Document, ...]) -> None:
     counts = sorted(p.word_count for p in split_all(bundled_documents))
     assert counts[-1] <= 180
