@@ -136,7 +136,7 @@ class Decision:
     missing: tuple[str, ...] = field(default=())
 
 
-UNKNOWN_WORD_WEIGHT = 1.25  # a word the corpus lacks weighs this many one-passage words
+UNKNOWN_WORD_WEIGHT = 1.5  # a word the corpus lacks weighs this many one-passage words
 GENERAL_WORD_WEIGHT = 0.5  # a general word ("work", "make") tells half as much as a topical one
 
 
