@@ -119,12 +119,17 @@ def stem_all(tokens: list[str]) -> list[str]:
 
 
 def normalise(text: str) -> str:
-    """Unicode-normalised, lowercase text with dashes, quotes and invisible characters folded."""
+    """Unicode-normalised, lowercase text with dashes, quotes, accents and invisible characters folded."""
     if text.isascii():  # NFKC and the folding tables change nothing in ASCII but the backquote
         text = text.replace("`", "'").lower()
     else:
         text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_DASHES).translate(_QUOTES)
         text = text.lower()
+        if not text.isascii():
+            # Accents and other combining marks folded away ("café" -> "cafe"); lowercasing
+            # can also create them ("İ" -> "i" + dot above), which would split a word.
+            decomposed = unicodedata.normalize("NFKD", text)
+            text = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
     if not _HAS_DIGIT.search(text):  # both rewrites below need a digit
         return text
     text = _PERCENT_WORDS.sub(r"\1%", text)
