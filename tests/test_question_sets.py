@@ -71,7 +71,8 @@ def test_project_set_passes_with_thresholds(
 
 
 def test_every_set_in_tests_qa_is_run() -> None:
-    assert sorted(path.stem for path in QA.glob("*.yaml")) == sorted(THRESHOLDS)
+    found = sorted(path.stem for path in QA.glob("*.yaml"))
+    assert found == sorted(THRESHOLDS), "add every set in tests/qa to THRESHOLDS, with what it must meet"
 
 
 def test_example_set_passes_on_the_bundled_corpus(
@@ -121,3 +122,24 @@ def test_broken_corpus_fails_with_a_report_naming_the_cases(
         assert f"### answerable/{case_id}" in failing_part
     failed = {case["id"] for case in data["cases"] if not case["passed"]}
     assert set(must_break) <= failed
+
+
+def test_readme_qa_example_is_real_output(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's 'QA checks' run, as written, prints what the README shows (timings aside)."""
+    root = EXAMPLE.parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## QA checks") :]
+    block = re.search(r"```console\n\$ (chatbot eval [^\n]*)\n(.*?)```", section, re.DOTALL)
+    assert block is not None, "README 'QA checks' has no chatbot eval example"
+    command, shown = block.group(1).split()[1:], block.group(2)
+    monkeypatch.chdir(root)
+    report = tmp_path / "qa-report.html"
+    result = runner.invoke(main, [str(report) if arg == "qa-report.html" else arg for arg in command])
+    assert result.exit_code == 0 and report.is_file()
+
+    def stable(text: str) -> list[str]:
+        """Rows and figures without the timings, which differ from run to run."""
+        lines = [re.sub(r"\s+\d+\.\d+(?=  |$)", " <ms>", line.rstrip()) for line in text.splitlines()]
+        return [line for line in lines if line and "latency" not in line and not line.startswith("PASSED in")]
+
+    assert stable(result.output) == stable(shown)
