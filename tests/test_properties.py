@@ -138,7 +138,9 @@ def test_long_and_repeated_words_in_passage_text(analyzer: Analyzer, word: str, 
     """Passage text is not capped: thousands of repeated words and very long words stay linear."""
     text = " ".join([word] * repeat) + " " + word * 400
     terms = analyzer.terms(text)
-    assert len(terms) <= repeat * 3 + 50  # a word yields its stem and at most a few concept/number forms
+    tokens = analyzer.tokens(text)
+    assert len(tokens) <= len(text)
+    assert len(terms) <= 3 * len(tokens) + 10  # a word yields its stem and at most a few concept/number forms
 
 
 @FAST
@@ -242,3 +244,87 @@ def test_sentence_spans_cover_every_visible_character(text: str, offset: int) ->
     for i, ch in enumerate(text):
         if not ch.isspace():
             assert i in covered, f"character {ch!r} at {i} is in no sentence"
+
+
+# --- the conversation-context decoder -----------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | any_text,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(any_text, children, max_size=5),
+    max_leaves=20,
+)
+topic_words = st.lists(
+    st.one_of(st.sampled_from(WORDS), st.text(min_size=0, max_size=60), st.text(alphabet=RTL_LETTERS, max_size=10)),
+    max_size=10,
+)
+
+
+def _decode_or_error(token: object) -> object:
+    from chatbot.conversation import decode_context
+    from chatbot.errors import RequestError
+
+    try:
+        return decode_context(token)
+    except RequestError as exc:
+        assert exc.code == "bad_context" and exc.status == 400
+        assert "Traceback" not in exc.message
+        return exc
+
+
+@FAST
+@given(token=st.one_of(json_values, any_text, hostile_text))
+def test_context_decoder_refuses_anything_forged(token: object) -> None:
+    from chatbot.conversation import Context
+
+    result = _decode_or_error(token)
+    if isinstance(result, Context):
+        assert all(isinstance(word, str) for word in result.topic)
+
+
+@FAST
+@given(
+    payload=st.one_of(
+        json_values.map(lambda value: __import__("json").dumps(value)),
+        st.binary(max_size=300).map(lambda raw: raw.decode("latin-1")),
+    )
+)
+def test_context_decoder_refuses_forged_tokens_in_the_right_format(payload: str) -> None:
+    """A token with the right prefix and alphabet but a payload we never issued."""
+    import base64
+
+    from chatbot.conversation import MAX_TOPIC_WORDS, Context
+
+    body = base64.urlsafe_b64encode(payload.encode("utf-8", "surrogatepass")).decode("ascii").rstrip("=")
+    result = _decode_or_error("c1." + body)
+    if isinstance(result, Context):
+        assert len(result.topic) <= MAX_TOPIC_WORDS
+        assert all(isinstance(word, str) and 0 < len(word) <= 40 for word in result.topic)
+
+
+@FAST
+@given(words=topic_words, cut=st.integers(0, 600), data=st.data())
+def test_context_round_trips_and_truncation_is_refused_or_harmless(
+    words: list[str], cut: int, data: st.DataObject
+) -> None:
+    from chatbot.conversation import MAX_TOKEN_CHARS, MAX_TOPIC_WORDS, Context, encode_context
+
+    token = encode_context(Context(topic=tuple(words)))
+    assert len(token) <= MAX_TOKEN_CHARS
+    decoded = _decode_or_error(token)
+    assert isinstance(decoded, Context), decoded
+    assert len(decoded.topic) <= MAX_TOPIC_WORDS
+    assert set(decoded.topic) <= set(words)
+    # Truncated, or with one character flipped: refused, or a valid (harmless) context.
+    _decode_or_error(token[: min(cut, len(token))])
+    position = data.draw(st.integers(0, max(0, len(token) - 1)))
+    flipped = token[:position] + data.draw(st.characters(exclude_categories=["Cs"])) + token[position + 1 :]
+    _decode_or_error(flipped)
+
+
+@SLOW
+@given(unit=st.text(min_size=1, max_size=20), repeat=st.integers(1_000, 100_000))
+def test_context_decoder_is_fast_on_huge_tokens(unit: str, repeat: int) -> None:
+    from chatbot.conversation import Context
+
+    result = _decode_or_error("c1." + unit * repeat)
+    assert not isinstance(result, Context)
