@@ -49,7 +49,9 @@ def schemas(settings: Settings) -> dict[str, Any]:
                 "context": {
                     "type": ["string", "null"],
                     "maxLength": 512,
-                    "description": "The `context` of the previous reply, unchanged; leave out to start a conversation.",
+                    "pattern": "^c1\\.[A-Za-z0-9_-]{1,508}$",
+                    "description": "The `context` of the previous reply, unchanged; leave out to start a conversation. "
+                    "A value this chatbot did not issue is a 400 (bad_context).",
                 },
                 "top_k": {
                     "type": "integer",
