@@ -49,12 +49,13 @@ def schemas(settings: Settings) -> dict[str, Any]:
                 "context": {
                     "type": ["string", "null"],
                     "maxLength": 512,
-                    "pattern": "^c1\\.[A-Za-z0-9_-]{1,508}$",
+                    # "" (like null) starts a conversation, as the server accepts it (found by the fuzz test).
+                    "pattern": "^(?:c1\\.[A-Za-z0-9_-]{1,508})?$",
                     "description": "The `context` of the previous reply, unchanged; leave out to start a conversation. "
                     "A value this chatbot did not issue is a 400 (bad_context).",
                 },
                 "top_k": {
-                    "type": "integer",
+                    "type": ["integer", "null"],  # null: the configured top_k, as the server accepts it
                     "minimum": 1,
                     "maximum": 20,
                     "description": "How many passages to return.",
