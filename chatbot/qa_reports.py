@@ -438,6 +438,9 @@ def html_report(run: Run) -> str:
         for _k, label, rate in run.metrics.rates()
         if rate.total
     ]
+    p50, p95 = run.metrics.latency_p50_ms, run.metrics.latency_p95_ms
+    if p50 is not None and p95 is not None:
+        out.append(f"<tr><td>latency p50 / p95</td><td>{p50:.2f} ms / {p95:.2f} ms</td></tr>")
     out.append("</table>")
     if run.thresholds:
         out.append("<h2>Thresholds</h2><ul>")
