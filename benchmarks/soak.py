@@ -2,8 +2,8 @@
 no request may fail.
 
 A pool of client threads (keep-alive connections, 127.0.0.1, rate limit off) sends
-``POST /api/chat`` with all-new messages (a running number defeats the reply cache, so
-the cache fills to its bound like in production), plus ``GET /api/health`` and
+``POST /api/chat`` with varied messages (a number cycling through 5,000 values per
+client defeats the reply cache, which fills to its bound like in production), plus ``GET /api/health`` and
 ``GET /api/documents`` now and then. Every ``--interval`` seconds the resident memory
 (RSS) of all server processes together (the gunicorn master and its workers) is
 recorded.
@@ -61,6 +61,9 @@ QUESTIONS = [
 ]
 
 
+VARIANTS = 5_000
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -98,7 +101,10 @@ class Client(threading.Thread):
             if n % 50 == 0:
                 method, path, body = "GET", ("/api/health" if n % 100 else "/api/documents"), None
             else:
-                message = f"{QUESTIONS[n % len(QUESTIONS)]} #{self.number}-{n}"
+                # 5,000 variants per client: far more than the reply cache holds (2,048), so replies
+                # are computed, while the per-process caches (stems, replies) fill to their bounds
+                # early instead of growing with an endless supply of new numbers.
+                message = f"{QUESTIONS[n % len(QUESTIONS)]} #{self.number}-{n % VARIANTS}"
                 method, path, body = "POST", "/api/chat", json.dumps({"message": message}).encode()
             try:
                 conn.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
