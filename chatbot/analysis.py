@@ -57,7 +57,16 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 MAX_QUERY_CHARS = 20_000
 DURATION_CONCEPT = "duration"
 PERCENT_CONCEPT = "percent"
-_TIME_UNITS = frozenset({"second", "minut", "hour", "day", "week", "month", "year"})
+_TIME_UNITS = frozenset({"second", "minut", "hour", "day", "night", "week", "month", "year"})
+# Words that make a following unit of time a duration like a number does ("two weeks",
+# "a few days", "within weeks"), as Snowball stems.
+_COUNT_WORDS = frozenset(
+    {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelv"}
+    | {"few", "sever", "coupl", "within"}
+)
+# Articles and possessives, skipped inside synonym phrases on both sides, so "hole in
+# the head", "hole in head" and "back to my job" match "hole in the head" and "back to job".
+_FILLERS = frozenset({"a", "an", "the", "my", "your", "his", "her", "their", "our", "its", "of"})
 
 
 def _is_number(token: str) -> bool:
@@ -187,6 +196,8 @@ class Synonyms:
             clean[concept] = tuple(variants)
             for variant in (concept, *variants):
                 stems = tuple(stem(token) for token in _TOKEN.findall(normalise(variant)))
+                if len(stems) > 1 and any(s not in _FILLERS for s in stems):
+                    stems = tuple(s for s in stems if s not in _FILLERS)
                 if stems:
                     table.setdefault(stems[0], []).append((stems, concept))
         phrases = {
@@ -392,19 +403,32 @@ class Analyzer:
         """
         found: list[tuple[int, int, str]] = []
         phrases = self.synonyms.phrases
+        # Phrases are matched with articles and possessives left out (see _FILLERS);
+        # ``where`` maps a position in the shortened sequence back to the original.
+        if _FILLERS.isdisjoint(stems):
+            where: list[int] | range = range(len(stems))
+            kept = stems
+        else:
+            where = [i for i, s in enumerate(stems) if s not in _FILLERS]
+            kept = [stems[i] for i in where]
         # Visit only where a phrase can start, and the stems that are not plain words
         # (numbers are their own stem); compress/map keep the scan over every stem in C.
-        for i in compress(range(len(stems)), map(phrases.get, stems)):
-            for phrase, concept in phrases[stems[i]]:
+        for i in compress(range(len(kept)), map(phrases.get, kept)):
+            for phrase, concept in phrases[kept[i]]:
                 end = i + len(phrase)
-                if tuple(stems[i:end]) == phrase:
-                    found.append((i, end, concept))
+                if tuple(kept[i:end]) == phrase:
+                    found.append((where[i], where[end - 1] + 1, concept))
         for i in compress(range(len(stems)), map(operator.not_, map(str.isalpha, stems))):
-            first = stems[i]
-            if first[:1].isdigit() and i + 1 < len(stems) and stems[i + 1] in _TIME_UNITS:
-                found.append((i, i + 2, DURATION_CONCEPT))
-            if first.endswith("%"):
+            if stems[i].endswith("%"):
                 found.append((i, i + 1, PERCENT_CONCEPT))
+        # A unit of time after a number or a count word ("3-6 months", "two weeks",
+        # "a couple of days", "within weeks") is a duration.
+        for j in compress(range(len(stems)), map(_TIME_UNITS.__contains__, stems)):
+            k = j - 1
+            while k >= 0 and stems[k] in _FILLERS:
+                k -= 1
+            if k >= 0 and (stems[k][:1].isdigit() or stems[k] in _COUNT_WORDS):
+                found.append((k, j + 1, DURATION_CONCEPT))
         ordered = sorted(set(found), key=lambda m: (m[0], m[0] - m[1], m[2]))
         # Only a longer match can contain another (indexing speed: most matches are one word).
         longer: dict[int, list[int]] = {}  # start -> ends of multi-word matches
@@ -436,7 +460,8 @@ class Analyzer:
         """
         stems = stem_all(tokens)
         content = [token not in self.stopwords for token in tokens]
-        concepts = [m for m in self._concepts(stems) if any(content[m[0] : m[1]])]
+        # A phrase of two or more words is specific enough even when every word is a stopword ("done again").
+        concepts = [m for m in self._concepts(stems) if m[1] - m[0] > 1 or content[m[0]]]
         if not query:
             # Kept words are their stems; numbers (their own stem) expand to their forms. The
             # runs of plain words between numbers are copied with compress, in C.

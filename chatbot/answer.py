@@ -186,7 +186,9 @@ def word_weights(query: Query, index: PassageIndex) -> list[float]:
     unknown = UNKNOWN_WORD_WEIGHT * math.log(len(index) + 1)
     weights = []
     for word in query.words:
-        weight = max((idf[t] for t in word.terms if t in idf), default=0.0 if word.general else unknown)
+        # A number the documents never use is usually the asker's own detail ("I am 62"), not the subject.
+        absent = 0.0 if word.general or word.surface[:1].isdigit() else unknown
+        weight = max((idf[t] for t in word.terms if t in idf), default=absent)
         weights.append(weight * GENERAL_WORD_WEIGHT if word.general else weight)
     return weights
 
@@ -197,9 +199,15 @@ def search_terms(query: Query) -> Query:
     A topical word weighs 2 and a general word 1: "How does Botox work?" is about
     Botox first, and "work" (rare in a small corpus, so of high IDF) must not pull
     "How MVD Works" ahead of the Botox passages. The terms are the same, so the
-    same passages are found.
+    same passages are found. A term stands for the question once, however many of
+    its words lead to it: "How long does Botox *last*?" asks about one duration, and
+    counting it twice would pull whichever passage lists the most durations.
     """
-    terms = [term for word in query.words for term in word.terms * (1 if word.general else 2)]
+    repeats: dict[str, int] = {}
+    for word in query.words:
+        for term in word.terms:
+            repeats[term] = max(repeats.get(term, 0), 1 if word.general else 2)
+    terms = [term for term, count in repeats.items() for _ in range(count)]
     return dataclasses.replace(query, terms=tuple(terms))
 
 
