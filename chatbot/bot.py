@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,26 @@ from .passages import Passage, split_all
 from .safety import SmallTalk, Urgency, UrgentKind, detect_personal_advice, detect_smalltalk, detect_urgent
 
 __all__ = ["Bot", "Ranking", "contact_line", "notice_text", "personal_advice_line"]
+
+_LONG_QUESTION_WORDS = 8  # topical words: a message this long may be a story followed by its question
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+(?:and|but|so)\s+")
+
+
+def _question_tail(text: str) -> str | None:
+    """The last sentence of a long message, or its last clause when that sentence is long too.
+
+    None when the message is one short part (nothing shorter to try).
+    """
+    sentences = [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+    if not sentences:
+        return None
+    tail = sentences[-1]
+    if len(tail.split()) > 12:
+        clauses = [part.strip() for part in _CLAUSE_BREAK.split(tail) if len(part.split()) >= 3]
+        if clauses:
+            tail = clauses[-1]
+    return tail if tail != text.strip() else None
 
 
 def contact_line(settings: Settings) -> str:
@@ -117,15 +138,33 @@ class Bot:
         return Ranking(query=query, hits=tuple(self.index.search(query, top_k=top_k, with_terms=False)))
 
     def retrieve(self, text: str, *, top_k: int | None = None) -> tuple[Query, list[Hit], Decision]:
-        """Analyse, search and decide whether the documents answer ``text``."""
+        """Analyse, search and decide whether the documents answer ``text``.
+
+        A long message that the documents do not answer as a whole is often a story
+        followed by the question ("I am 62, for two years my eye has been flickering,
+        my GP mentioned an operation, could you tell me how that operation is
+        done?"): no passage covers the story, so its last sentence or clause is
+        tried on its own, and answered only if that part is answered.
+        """
         settings = self.settings
         k = top_k or settings.top_k
+        query, hits, decision = self._search(text, k)
+        if not decision.answer and sum(not word.general for word in query.words) >= _LONG_QUESTION_WORDS:
+            tail = _question_tail(text)
+            if tail:
+                tail_query, tail_hits, tail_decision = self._search(tail, k)
+                if tail_decision.answer and any(not word.general for word in tail_query.words):
+                    query, hits, decision = tail_query, tail_hits, tail_decision
+        return query, pick_passages(hits, top_k=k, second_source_ratio=settings.second_source_ratio), decision
+
+    def _search(self, text: str, k: int) -> tuple[Query, list[Hit], Decision]:
+        settings = self.settings
         query = search_terms(self.index.query(text))
         hits = rerank(query, self.index.search(query, top_k=max(k * 4, 10)), self.index)
         decision = decide(
             query, hits, self.index, min_coverage=settings.min_coverage, min_relevance=settings.min_relevance
         )
-        return query, pick_passages(hits, top_k=k, second_source_ratio=settings.second_source_ratio), decision
+        return query, hits, decision
 
     def not_found(self, query: Query | None = None) -> Reply:
         settings = self.settings
