@@ -33,13 +33,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import rank_bm25
-import yaml
+# Run as a script, this folder is first on sys.path, and its other scripts (http.py)
+# would shadow standard-library modules that nltk imports.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
 
-from chatbot.bm25 import BM25Index, BM25Params, top_positions
-from chatbot.bot import Bot
-from chatbot.config import Settings
+import numpy as np  # noqa: E402
+import rank_bm25  # noqa: E402
+import yaml  # noqa: E402
+
+from chatbot.bm25 import BM25Index, BM25Params, top_positions  # noqa: E402
+from chatbot.bot import Bot  # noqa: E402
+from chatbot.config import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FALLBACK_QUESTIONS = [
