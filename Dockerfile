@@ -24,10 +24,12 @@ COPY web ./web
 RUN python3 -m venv /opt/chatbot \
  && /opt/chatbot/bin/pip install --no-compile ".[redis]" \
  && /opt/chatbot/bin/pip uninstall -y -q pip setuptools
-# Bake the prebuilt index of the bundled corpus into the image; `chatbot index` also
-# refuses (exit 1) a corpus with a bad file, so a broken document fails the build.
+# Bake the prebuilt index of the bundled corpus into the image (readable by the runtime
+# user, owned by root so it cannot be changed); `chatbot index` also refuses (exit 1) a
+# corpus with a bad file, so a broken document fails the build.
 ENV CHATBOT_INDEX_CACHE=/opt/chatbot/index
 RUN /opt/chatbot/bin/chatbot index > /opt/chatbot/index-report.txt \
+ && chmod -R a+rX /opt/chatbot/index \
  && /opt/chatbot/bin/python -m compileall -q /opt/chatbot/lib
 
 # ---- final stage: the runtime only (no pip, no compilers, no source tree) -------------

@@ -55,6 +55,10 @@ done
 [ -n "$health" ] || { echo "FAIL: no answer from /api/health"; cat "$LOG"; exit 1; }
 echo "health: $health"
 python3 -c 'import json, sys; h = json.loads(sys.argv[1]); assert h["ready"] and h["documents"] > 0 and h["corpus_errors"] == 0, h' "$health"
+if [ "${CHECK_BAKED_INDEX:-1}" = 1 ]; then  # the index baked in at build time was loaded, not rebuilt
+  python3 -c 'import json, sys; h = json.loads(sys.argv[1]); assert h["reload"]["source"] == "saved", "index rebuilt at start-up, not loaded from the image: " + str(h["reload"])' "$health"
+  echo "baked-in index loaded (source: saved)"
+fi
 
 echo "== the image's HEALTHCHECK command, inside the container"
 mapfile -t check < <(python3 -c 'import json, sys; t = json.loads(sys.argv[1])["Test"]; print("\n".join(t[1:]))' "$healthcheck")
@@ -74,15 +78,32 @@ grep -q "Error\|Traceback" "$LOG" && { echo "FAIL: errors in the server log:"; c
 grep -qi "index" "$LOG" && grep -i "index" "$LOG" | head -3
 
 echo "== SIGTERM"
-serve_pid=$(ps -o pid= --ppid "$server_pid" | head -n1 | tr -d ' ')
-for _ in 1 2 3; do  # buildah -> (chroot helper) -> chatbot serve: signal the gunicorn master
-  next=$(ps -o pid= --ppid "$serve_pid" 2>/dev/null | head -n1 | tr -d ' ')
-  if ps -o args= -p "$serve_pid" | grep -q "chatbot serve"; then break; fi
-  [ -n "$next" ] && serve_pid=$next
-done
+# buildah -> (its chroot helper) -> chatbot serve (the gunicorn master) -> workers: signal the master.
+serve_pid=$(python3 - "$server_pid" <<'EOF'
+import os, sys
+parent, args = {}, {}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        parent[int(pid)] = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+        args[int(pid)] = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        continue
+frontier, depth = [int(sys.argv[1])], 0
+while frontier and depth < 10:  # breadth first: the master is the shallowest "chatbot serve"
+    found = [pid for pid in frontier if "python" in args.get(pid, "").split(" ")[0] and "bin/chatbot serve" in args[pid]]
+    if found:
+        print(found[0])
+        break
+    frontier = [pid for pid, ppid in parent.items() if ppid in frontier]
+    depth += 1
+EOF
+)
+[ -n "$serve_pid" ] || { echo "FAIL: no chatbot serve process under $server_pid"; exit 1; }
+echo "gunicorn master: pid $serve_pid"
 kill -TERM "$serve_pid"
 for _ in $(seq 1 60); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.5; done
 if kill -0 "$server_pid" 2>/dev/null; then echo "FAIL: still running 30 s after SIGTERM"; exit 1; fi
 wait "$server_pid" || true
 echo "server log:"; sed 's/^/  /' "$LOG" | tail -n 8
+grep -q "Shutting down" "$LOG" || { echo "FAIL: gunicorn did not shut down gracefully"; exit 1; }
 echo "PASS: $IMAGE answers /api/health and its HEALTHCHECK"
