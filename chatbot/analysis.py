@@ -409,8 +409,9 @@ class Analyzer:
             where: list[int] | range = range(len(stems))
             kept = stems
         else:
-            where = [i for i, s in enumerate(stems) if s not in _FILLERS]
-            kept = [stems[i] for i in where]
+            keep = list(map(operator.not_, map(_FILLERS.__contains__, stems)))
+            where = list(compress(range(len(stems)), keep))
+            kept = list(compress(stems, keep))
         # Visit only where a phrase can start, and the stems that are not plain words
         # (numbers are their own stem); compress/map keep the scan over every stem in C.
         for i in compress(range(len(kept)), map(phrases.get, kept)):
