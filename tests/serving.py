@@ -104,7 +104,13 @@ def start_server(
 def _start_once(folder: Path, *, env: Mapping[str, str] | None, args: tuple[str, ...], name: str) -> Server | None:
     port = free_port()
     log = folder / f"{name}.log"
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "CHATBOT_WATCH": "false", **(env or {})}
+    environment = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "CHATBOT_WATCH": "false",
+        "CHATBOT_INDEX_CACHE": str(folder / "index"),  # never inside the repository's corpus folder
+        **(env or {}),
+    }
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "chatbot", "serve", "--port", str(port), *args],
