@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from .config import Settings, load_settings
 from .errors import ChatbotError, ConfigError, CorpusError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_LIST_ITEM = re.compile(r"^(?:[-*+•·]|\d{1,3}[.)])\s+")
 
 EXIT_CORPUS = 1
 EXIT_USAGE = 2
@@ -79,8 +82,15 @@ def render_reply(reply: Reply, *, width: int = 88) -> str:
         lines.append("Sources:")
         for passage in reply.passages:
             lines.append(passage.citation.display())
-            body = " ".join(passage.text.split())
-            lines.extend(textwrap.wrap(body, width=width, initial_indent="    ", subsequent_indent="    "))
+            for source_line in passage.text.split("\n"):
+                text = " ".join(source_line.split())
+                if not text:
+                    continue
+                item = _LIST_ITEM.match(text)
+                if item:  # a list item stays on its own line, as in the document
+                    text = "• " + text[item.end() :]
+                hanging = "      " if item else "    "
+                lines.extend(textwrap.wrap(text, width=width, initial_indent="    ", subsequent_indent=hanging))
     if reply.suggestions and reply.type is not ReplyType.ANSWER:
         lines.append("")
         lines.append("You could ask:")
