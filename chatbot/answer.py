@@ -68,7 +68,8 @@ class Citation:
     def display(self) -> str:
         """'[1] Title, Section (p. 3)' for terminals and copied answers."""
         page = f", p. {self.page}" if self.page is not None else ""
-        return f"{self.label} {self.document}, {self.section}{page} ({self.source})"
+        section = "" if self.section == self.document else f", {self.section}"
+        return f"{self.label} {self.document}{section}{page} ({self.source})"
 
 
 @dataclass(frozen=True, slots=True)
