@@ -108,9 +108,11 @@ def main() -> None:
 
     \b
     Start here:
+      chatbot serve                             the chat page, desk view and API on http://127.0.0.1:8000/
       chatbot ask "How long does Botox last?"   one question, answer with sources
       chatbot chat                              a conversation (for reception staff)
       chatbot index                             check the documents and list their sections
+      chatbot eval tests/qa/answerable.yaml     QA: check answers against a question set
 
     Every command takes --corpus DIR to use another folder of documents.
     """
