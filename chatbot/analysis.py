@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import compress
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
@@ -121,9 +121,9 @@ def stem_all(tokens: list[str]) -> list[str]:
     if None in stems:
         if len(_STEMS) > 500_000:
             _STEMS.clear()
-        for i, token in enumerate(tokens):
-            if stems[i] is None:
-                stems[i] = _STEMS[token] = stem(token)
+        # Visit only the new tokens (most texts have a few among a hundred known ones).
+        for i in compress(range(len(stems)), map(operator.is_, stems, repeat(None))):
+            stems[i] = _STEMS[tokens[i]] = stem(tokens[i])
     return stems  # type: ignore[return-value]  # no None is left
 
 
