@@ -239,6 +239,85 @@ def share_covered(query: Query, weights: Sequence[float], terms: frozenset[str] 
     return found / total
 
 
+class _Shares:
+    """Per-question shares, computed once per question instead of once per hit and unit.
+
+    Gives exactly the values of :func:`share_covered` and :func:`exact_share` (the
+    same weights added in the same order), memoised by term set: the unit and
+    heading term sets are cached frozensets, so most lookups are one dict probe.
+    """
+
+    __slots__ = ("words", "terms", "weights", "total", "_wanted", "_pairs", "_exact", "_memo")
+
+    def __init__(self, query: Query, weights: Sequence[float]) -> None:
+        self.words = query.words  # kept: with ``terms``, its identity marks the question this belongs to
+        self.terms = query.terms
+        self.weights = weights
+        self.total = sum(weights)
+        self._pairs = tuple((frozenset(word.terms), w) for word, w in zip(query.words, weights, strict=True))
+        wanted = frozenset(query.terms)
+        # Every word's terms are among the question's (always, for an analysed question):
+        # then ``terms & wanted`` and ``terms`` share the same words, and no set is built.
+        self._wanted = None if all(word_terms <= wanted for word_terms, _w in self._pairs) else wanted
+        self._exact = tuple(
+            (stem(word.surface), w)
+            for word, w in zip(query.words, weights, strict=True)
+            if " " not in word.surface and any(t.startswith(CONCEPT_PREFIX) for t in word.terms)
+        )
+        self._memo: dict[frozenset[str], float] = {}
+
+    def covered(self, terms: frozenset[str]) -> float:
+        """:func:`share_covered` of ``terms``."""
+        found = self._memo.get(terms)
+        if found is None:
+            total = self.total
+            if not total:
+                found = 0.0
+            else:
+                found = sum(w for word_terms, w in self._pairs if not terms.isdisjoint(word_terms)) / total
+            if len(self._memo) < 4096:
+                self._memo[terms] = found
+        return found
+
+    def exact(self, terms: frozenset[str]) -> float:
+        """:func:`exact_share` of a passage with these index terms."""
+        total = self.total
+        if not total:
+            return 0.0
+        found = 0.0
+        for word_stem, weight in self._exact:
+            if word_stem in terms:
+                found += weight
+        return found / total
+
+    def sentence(self, units: Sequence[Unit]) -> float:
+        """:func:`sentence_share` of a passage with these units."""
+        best = 0.0
+        covered = self.covered
+        wanted = self._wanted
+        for _text, _own, terms in units:
+            share = covered(terms if wanted is None else terms & wanted)
+            if share > best:
+                best = share
+        return best
+
+
+_SHARES: weakref.WeakKeyDictionary[PassageIndex, _Shares] = weakref.WeakKeyDictionary()
+
+
+def _shares(query: Query, index: PassageIndex) -> _Shares:
+    """The question's :class:`_Shares` (with :func:`word_weights`), kept for its next use.
+
+    Ranking, the decision and the reply all look at the same question in turn; one
+    entry per index is enough (a question is recognised by its own word and term tuples).
+    """
+    cached = _SHARES.get(index)
+    if cached is not None and cached.words is query.words and cached.terms is query.terms:
+        return cached
+    shares = _SHARES[index] = _Shares(query, word_weights(query, index))
+    return shares
+
+
 def decide(
     query: Query, hits: Sequence[Hit], index: PassageIndex, *, min_coverage: float, min_relevance: float
 ) -> Decision:
@@ -264,7 +343,9 @@ def decide(
         return Decision(False, 0.0, 0.0, known_share, "no passage matches", tuple(w.surface for w in words))
     best = index.terms_of(hits[0].passage)
     missing = tuple(w.surface for w in words if not any(term in best for term in w.terms))
-    weights = [0.0 if word.general else weight for word, weight in zip(words, word_weights(query, index), strict=True)]
+    weights = [
+        0.0 if word.general else weight for word, weight in zip(words, _shares(query, index).weights, strict=True)
+    ]
     coverage = share_covered(query, weights, best) if any(weights) else 1.0
     possible = index.best_possible(query)
     relevance = hits[0].matched / possible if possible else 0.0
@@ -295,7 +376,9 @@ def sentence_units(passage: Passage, index: PassageIndex) -> tuple[Unit, ...]:
     with that sentence and its list ("... usually by: AICA; PICA; Vertebral
     artery."), and so is that introducing sentence, when the whole stays short.
     """
-    cache = _UNITS.setdefault(index, {})
+    cache = _UNITS.get(index)
+    if cache is None:
+        cache = _UNITS.setdefault(index, {})
     units = cache.get(passage.id)
     if units is not None:
         return units
@@ -360,11 +443,17 @@ def heading_share(hit: Hit, index: PassageIndex, query: Query, weights: Sequence
     The own heading is the innermost one; for a document's opening passage, which
     has none, it is the document title (the opening is about what the title says).
     """
-    cache = _HEADINGS.setdefault(index, {})
-    terms = cache.get(hit.passage.id)
+    return share_covered(query, weights, _heading_terms(hit.passage, index))
+
+
+def _heading_terms(passage: Passage, index: PassageIndex) -> frozenset[str]:
+    cache = _HEADINGS.get(index)
+    if cache is None:
+        cache = _HEADINGS.setdefault(index, {})
+    terms = cache.get(passage.id)
     if terms is None:
-        terms = cache[hit.passage.id] = frozenset(index.analyzer.terms(hit.passage.section_path[-1]))
-    return share_covered(query, weights, terms)
+        terms = cache[passage.id] = frozenset(index.analyzer.terms(passage.section_path[-1]))
+    return terms
 
 
 def rerank(
@@ -392,25 +481,26 @@ def rerank(
     """
     if len(hits) < 2 or not query.words:
         return list(hits)
-    topical = {term for word in query.words if not word.general for term in word.terms}
-    if any(topical & set(hit.matched_terms) for hit in hits):
+    topical = frozenset(term for word in query.words if not word.general for term in word.terms)
+    if any(not topical.isdisjoint(hit.matched_terms) for hit in hits):
         # A passage sharing only a general word with the question ("work") is not about it.
-        hits = [hit for hit in hits if topical & set(hit.matched_terms)]
-    weights = word_weights(query, index)
+        hits = [hit for hit in hits if not topical.isdisjoint(hit.matched_terms)]
+    shares = _shares(query, index)
 
     def boost(hit: Hit) -> float:
+        # The same sums as sentence_share, heading_share and exact_share, from per-question tables.
         return (
             1.0
-            + proximity * sentence_share(hit, index, query, weights)
-            + heading * heading_share(hit, index, query, weights)
-            + exact * exact_share(hit, index, query, weights)
+            + proximity * shares.sentence(sentence_units(hit.passage, index))
+            + heading * shares.covered(_heading_terms(hit.passage, index))
+            + exact * shares.exact(index.terms_of(hit.passage))
         )
 
     keyed = [(-(hit.matched * boost(hit)), position, hit) for position, hit in enumerate(hits)]
     return [hit for *_key, hit in sorted(keyed, key=lambda item: (item[0], item[1]))]
 
 
-def _best_unit(hit: Hit, index: PassageIndex, query: Query, weights: Sequence[float]) -> tuple[str, float]:
+def _best_unit(hit: Hit, index: PassageIndex, shares: _Shares) -> tuple[str, float]:
     """The unit of a passage covering most of the question, and that share.
 
     Ties go to the unit whose own words (not its headings) cover more, then to the
@@ -420,11 +510,12 @@ def _best_unit(hit: Hit, index: PassageIndex, query: Query, weights: Sequence[fl
     are quoted together.
     """
     best: tuple[str, float, float, int] = ("", -1.0, -1.0, 0)
+    covered = shares.covered
     for text, own_terms, terms in sentence_units(hit.passage, index):
-        key = (share_covered(query, weights, own_terms), share_covered(query, weights, terms), -len(text.split()))
+        key = (covered(own_terms), covered(terms), -len(text.split()))
         if key > best[1:]:
             best = (text, *key)
-    heading = heading_share(hit, index, query, weights)
+    heading = covered(_heading_terms(hit.passage, index))
     if heading > 0 and heading >= best[1] and len(hit.passage.section_path) > 1:
         items = _opening_items(hit.passage)
         if len(items) > 1:
@@ -451,7 +542,7 @@ def _opening_items(passage: Passage) -> list[str]:
 
 def best_sentence(hit: Hit, index: PassageIndex, query: Query) -> str:
     """The sentence or list item of a passage that covers most of the question."""
-    return _best_unit(hit, index, query, word_weights(query, index))[0]
+    return _best_unit(hit, index, _Shares(query, word_weights(query, index)))[0]
 
 
 def pick_passages(hits: Sequence[Hit], *, top_k: int, second_source_ratio: float) -> list[Hit]:
@@ -522,13 +613,13 @@ def answer_text(hits: Sequence[Hit], index: PassageIndex, query: Query) -> str:
     """
     if not hits:
         return ""
-    weights = word_weights(query, index)
-    first, first_share = _best_unit(hits[0], index, query, weights)
+    shares = _shares(query, index)
+    first, first_share = _best_unit(hits[0], index, shares)
     text = _labelled(first, "[1]")
     for number, hit in enumerate(hits[1:], start=2):
         if hit.passage.document_id == hits[0].passage.document_id:
             continue
-        other, share = _best_unit(hit, index, query, weights)
+        other, share = _best_unit(hit, index, shares)
         if other and other != first and share >= 0.5 * first_share:
             text += f" Another of our documents says: {_labelled(other, f'[{number}]')}"
         break
