@@ -94,10 +94,15 @@ _SPELLING = (
 )
 
 
+#: The letters each rule above needs, tested before running its pattern (indexing speed).
+_SPELLING_NEEDS = ("ae", "oe", "our", "is", "ys", "tre")
+
+
 def american(word: str) -> str:
     """One lowercase word with British spellings folded to American ones."""
-    for pattern, replacement in _SPELLING:
-        word = pattern.sub(replacement, word)
+    for (pattern, replacement), needed in zip(_SPELLING, _SPELLING_NEEDS, strict=True):
+        if needed in word:
+            word = pattern.sub(replacement, word)
     return word
 
 
