@@ -44,6 +44,9 @@ DENSE_MIN_PASSAGES = 4096
 DENSE_SHARE = 8 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32
 #: Upper bound on the memory spent on dense vectors.
 DENSE_BUDGET_BYTES = 256 * 1024 * 1024
+#: Corpora up to this size are searched with plain Python dicts: for a few hundred
+#: passages numpy's per-call overhead costs more than the additions themselves.
+SMALL_MAX_PASSAGES = 512
 # numpy >= 2 has a fast ufunc.at; older versions are faster with fancy-index +=.
 _FAST_ADD_AT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
@@ -109,9 +112,7 @@ class BM25Index:
         self.size = n = len(corpus)
         # Term ids for every token, in passage order; one sort groups them by term.
         ids: dict[str, int] = {}
-        flat = np.fromiter(
-            (ids.setdefault(term, len(ids)) for doc in corpus for term in doc), dtype=np.int64
-        )
+        flat = np.fromiter((ids.setdefault(term, len(ids)) for doc in corpus for term in doc), dtype=np.int64)
         lengths = np.fromiter((len(doc) for doc in corpus), dtype=np.int64, count=n)
         total = int(lengths.sum())
         self.avgdl = total / n if total else 1.0
@@ -131,6 +132,17 @@ class BM25Index:
         self._term_ids = ids
         self._starts = starts
         self.idf: dict[str, float] = {term: float(idf_by_id[i]) for term, i in ids.items()}
+        # Small corpora: per term, (position, weight) pairs as Python numbers, added in the
+        # same order as matched_scores adds them, so the sums are the same floats.
+        self._small: dict[str, tuple[tuple[int, float], ...]] | None = None
+        if n <= SMALL_MAX_PASSAGES:
+            position_list, weight_list = positions.tolist(), self._weights.tolist()
+            bounds = starts.tolist()
+            self._small = {
+                term: tuple(zip(position_list[lo:hi], weight_list[lo:hi], strict=True))
+                for term, i in ids.items()
+                for lo, hi in ((bounds[i], bounds[i + 1]),)
+            }
         self._dense: dict[int, FloatArray] = {}
         if n >= DENSE_MIN_PASSAGES:
             budget = DENSE_BUDGET_BYTES // (8 * n)
@@ -209,9 +221,28 @@ class BM25Index:
         known = [term for term in query if term in self._term_ids]
         if not known:
             return []
+        if self._small is not None:
+            return self._search_small(self._small, known, query, top_k)
         matched = self.matched_scores(known)
         base = self.baseline(query)
         return [
             ScoredPassage(index=int(i), score=float(matched[i]) + base, matched=float(matched[i]))
             for i in top_positions(matched, top_k)
         ]
+
+    def _search_small(
+        self, small: dict[str, tuple[tuple[int, float], ...]], known: list[str], query: Sequence[str], top_k: int
+    ) -> list[ScoredPassage]:
+        """:meth:`search` over a small corpus with dicts: the same sums, in the same order."""
+        totals: dict[int, float] = {}
+        get = totals.get
+        for term in known:
+            for position, weight in small[term]:
+                totals[position] = get(position, 0.0) + weight
+        base = self.baseline(query)
+        best = sorted((item for item in totals.items() if item[1] > 0.0), key=_best_first)[:top_k]
+        return [ScoredPassage(index=i, score=value + base, matched=value) for i, value in best]
+
+
+def _best_first(item: tuple[int, float]) -> tuple[float, int]:
+    return (-item[1], item[0])

@@ -59,19 +59,18 @@ class PassageIndex:
 
     def query(self, text: str, *, correct_spelling: bool = True) -> Query:
         """Analyse a question against this corpus' vocabulary."""
-        return self.analyzer.query(
-            text, self.vocabulary if correct_spelling else None, known_terms=self.known_terms
-        )
+        return self.analyzer.query(text, self.vocabulary if correct_spelling else None, known_terms=self.known_terms)
 
     def search(self, query: Query, *, top_k: int, with_terms: bool = True) -> list[Hit]:
         """Passages matching at least one query term, best first (ties: corpus order)."""
         found = self.bm25.search(query.terms, top_k=min(top_k, len(self.passages)))
         hits = []
+        unique = tuple(dict.fromkeys(query.terms)) if with_terms else ()
         for scored in found:
             matched_terms: tuple[str, ...] = ()
             if with_terms:
                 own = self._terms_of(scored.index)
-                matched_terms = tuple(dict.fromkeys(term for term in query.terms if term in own))
+                matched_terms = tuple([term for term in unique if term in own])
             hits.append(
                 Hit(
                     passage=self.passages[scored.index],
