@@ -100,6 +100,15 @@ def run_once(faq: Path, questions: Path, run: Path, top_k: int) -> tuple[float, 
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output
 
 
+def calibration() -> float:
+    """CPU seconds of a 10-million-step pure-Python loop: how fast this machine runs Python."""
+    started = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20_000)
@@ -115,7 +124,9 @@ def main() -> None:
         print(f"generated {args.rows:,} FAQ rows ({size_mb:.1f} MB) and {args.questions:,} questions "
               f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
         print()
-        print(f"load average before the runs: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        print(f"load average before the runs: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
+              f"a 10-million-step Python loop takes {calibration():.2f} s CPU here "
+              "(typically 0.3-0.5 s on a current desktop CPU)")  # fmt: skip
         print()
         print("| --top-k | wall time (median) | fastest | CPU time (median) | peak RSS | run file | hit@1 |")
         print("|---:|---:|---:|---:|---:|---:|---:|")
