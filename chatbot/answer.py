@@ -242,42 +242,50 @@ def share_covered(query: Query, weights: Sequence[float], terms: frozenset[str] 
 class _Shares:
     """Per-question shares, computed once per question instead of once per hit and unit.
 
-    Gives exactly the values of :func:`share_covered` and :func:`exact_share` (the
-    same weights added in the same order), memoised by term set: the unit and
-    heading term sets are cached frozensets, so most lookups are one dict probe.
+    Gives exactly the values of :func:`share_covered`, :func:`sentence_share` and
+    :func:`exact_share` (the same weights added in the same order). A term set is
+    reduced to the set of question words it touches (a bit mask, from the few terms it
+    shares with the question: one C-level set intersection), and the share of each
+    distinct mask is summed once.
     """
 
-    __slots__ = ("words", "terms", "weights", "total", "_wanted", "_pairs", "_exact", "_memo")
+    __slots__ = ("words", "terms", "weights", "total", "_all", "_asked", "_bits", "_exact", "_memo")
 
     def __init__(self, query: Query, weights: Sequence[float]) -> None:
         self.words = query.words  # kept: with ``terms``, its identity marks the question this belongs to
         self.terms = query.terms
         self.weights = weights
         self.total = sum(weights)
-        self._pairs = tuple((frozenset(word.terms), w) for word, w in zip(query.words, weights, strict=True))
-        wanted = frozenset(query.terms)
-        # Every word's terms are among the question's (always, for an analysed question):
-        # then ``terms & wanted`` and ``terms`` share the same words, and no set is built.
-        self._wanted = None if all(word_terms <= wanted for word_terms, _w in self._pairs) else wanted
+        bits: dict[str, int] = {}  # term -> the words (bit i: word i) that have it
+        for i, word in enumerate(query.words):
+            for term in word.terms:
+                bits[term] = bits.get(term, 0) | (1 << i)
+        self._bits = bits
+        self._all = frozenset(bits)
+        # sentence_share looks at a unit's terms among the question's terms only.
+        self._asked = self._all & frozenset(query.terms)
         self._exact = tuple(
             (stem(word.surface), w)
             for word, w in zip(query.words, weights, strict=True)
             if " " not in word.surface and any(t.startswith(CONCEPT_PREFIX) for t in word.terms)
         )
-        self._memo: dict[frozenset[str], float] = {}
+        self._memo: dict[int, float] = {0: 0.0}
+
+    def _share(self, found: frozenset[str]) -> float:
+        mask = 0
+        bits = self._bits
+        for term in found:
+            mask |= bits[term]
+        share = self._memo.get(mask)
+        if share is None:
+            total = self.total
+            share = sum(w for i, w in enumerate(self.weights) if mask >> i & 1) / total if total else 0.0
+            self._memo[mask] = share
+        return share
 
     def covered(self, terms: frozenset[str]) -> float:
         """:func:`share_covered` of ``terms``."""
-        found = self._memo.get(terms)
-        if found is None:
-            total = self.total
-            if not total:
-                found = 0.0
-            else:
-                found = sum(w for word_terms, w in self._pairs if not terms.isdisjoint(word_terms)) / total
-            if len(self._memo) < 4096:
-                self._memo[terms] = found
-        return found
+        return self._share(terms & self._all)
 
     def exact(self, terms: frozenset[str]) -> float:
         """:func:`exact_share` of a passage with these index terms."""
@@ -293,12 +301,14 @@ class _Shares:
     def sentence(self, units: Sequence[Unit]) -> float:
         """:func:`sentence_share` of a passage with these units."""
         best = 0.0
-        covered = self.covered
-        wanted = self._wanted
+        asked = self._asked
+        share = self._share
         for _text, _own, terms in units:
-            share = covered(terms if wanted is None else terms & wanted)
-            if share > best:
-                best = share
+            found = terms & asked
+            if found:
+                value = share(found)
+                if value > best:
+                    best = value
         return best
 
 
