@@ -25,7 +25,15 @@ from .conversation import Context, decode_context, encode_context, plan_turn
 from .corpus import Corpus, bundled_corpus_dir, load_corpus
 from .index import Hit, PassageIndex
 from .passages import Passage, split_all
-from .safety import SmallTalk, Urgency, UrgentKind, detect_personal_advice, detect_smalltalk, detect_urgent
+from .safety import (
+    SmallTalk,
+    Urgency,
+    UrgentKind,
+    detect_personal_advice,
+    detect_smalltalk,
+    detect_urgent,
+    normalise_message,
+)
 
 __all__ = ["Bot", "Ranking", "contact_line", "notice_text", "personal_advice_line"]
 
@@ -195,10 +203,11 @@ class Bot:
         cannot advise on an individual case, with the clinic's contact.
         """
         state = decode_context(context)
-        urgency = detect_urgent(message)
+        normalised = normalise_message(message)  # once for the three checks
+        urgency = detect_urgent(message, normalised=normalised)
         if urgency is not None:
             return self.urgent(urgency, state)
-        kind = detect_smalltalk(message)
+        kind = detect_smalltalk(message, normalised=normalised)
         if kind is not None:
             return self.smalltalk(kind, state)
         known = self.index.known_terms
@@ -212,7 +221,7 @@ class Bot:
             # The topic did not help: try the message on its own before giving up.
             query, hits, decision = self.retrieve(message, top_k=top_k)
         token = encode_context(Context(topic=plan.topic))
-        personal = detect_personal_advice(message)
+        personal = detect_personal_advice(message, normalised=normalised)
         if personal and not (decision.answer and hits) and plan.topic:
             # "Should I stop taking X?": the general information is about X.
             query, hits, decision = self.retrieve(" ".join(plan.topic), top_k=top_k)

@@ -46,6 +46,7 @@ MAX_TOPIC_WORDS = 6
 _PREFIX = "c1."
 _TOKEN = re.compile(r"^c1\.[A-Za-z0-9_-]{1,508}$")
 _WORD = re.compile(r"^[^\W_][\w'-]{0,39}$")
+_LETTERS = re.compile(r"[a-z']+")
 
 
 def _words(text: str) -> list[str]:
@@ -150,6 +151,7 @@ _ASPECT_CONCEPTS = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def _is_aspect(surface: str, terms: tuple[str, ...]) -> bool:
     parts = surface.split()
     if parts and all(stem(part) in _NON_SUBJECT for part in parts):
@@ -179,7 +181,7 @@ def plan_turn(message: str, query: Query, context: Context, *, known_terms: froz
     ``query`` is the message analysed on its own (by the index the search will use).
     """
     subjects = subject_words(query, known_terms)
-    tokens = set(re.findall(r"[a-z']+", message.lower().replace("\u2019", "'")))
+    tokens = set(_LETTERS.findall(message.lower().replace("\u2019", "'")))
     refers_back = bool(tokens & _REFERENCES)
     if context.is_empty or (subjects and not refers_back):
         return TurnPlan(search_text=message, topic=subjects or context.topic, follow_up=False)

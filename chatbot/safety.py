@@ -44,12 +44,20 @@ MAX_CHECKED_CHARS = 2_000
 _QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u00b4`"), "'")
 
 
+_NON_WORD = re.compile(r"[^\w?]+")
+_SPACES = re.compile(r"\s+")
+
+
 def normalise_message(text: str) -> str:
-    """Lowercase, NFKC, apostrophes dropped ("can't" -> "cant"), punctuation to spaces."""
+    """Lowercase, NFKC, apostrophes dropped ("can't" -> "cant"), punctuation to spaces.
+
+    The checks below take this form; a caller running several of them on one message
+    normalises it once and passes it as ``normalised``.
+    """
     text = unicodedata.normalize("NFKC", text[:MAX_CHECKED_CHARS]).translate(_QUOTES).lower()
     text = text.replace("'", "")
-    text = re.sub(r"[^\w?]+", " ", text).replace("?", " ? ")
-    return " " + re.sub(r"\s+", " ", text).strip() + " "
+    text = _NON_WORD.sub(" ", text).replace("?", " ? ")
+    return " " + _SPACES.sub(" ", text).strip() + " "
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -352,9 +360,9 @@ def _signs(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def detect_urgent(message: str) -> Urgency | None:
+def detect_urgent(message: str, *, normalised: str | None = None) -> Urgency | None:
     """The warning sign a message describes, or None for an ordinary message."""
-    text = normalise_message(message)
+    text = normalise_message(message) if normalised is None else normalised
     signs = _signs(text)
     if not signs:
         return None
@@ -549,9 +557,9 @@ _SMALLTALK: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
 )
 
 
-def detect_smalltalk(message: str) -> SmallTalk | None:
+def detect_smalltalk(message: str, *, normalised: str | None = None) -> SmallTalk | None:
     """The kind of small talk when the whole message is small talk, else None."""
-    text = normalise_message(message)
+    text = normalise_message(message) if normalised is None else normalised
     if len(text) > 80:
         return None
     for kind, pattern in _SMALLTALK:
@@ -648,6 +656,6 @@ _PERSONAL = _rx(
 )
 
 
-def detect_personal_advice(message: str) -> bool:
+def detect_personal_advice(message: str, *, normalised: str | None = None) -> bool:
     """True when a message asks about the visitor's own case rather than for general information."""
-    return bool(_PERSONAL.search(normalise_message(message)))
+    return bool(_PERSONAL.search(normalise_message(message) if normalised is None else normalised))
