@@ -1,6 +1,10 @@
-"""Real processes for the scale-out, fault and load tests: `chatbot serve` and `redis-server`
-on free loopback ports, HTTP from a chosen loopback source address (127.0.0.1 and
-127.0.0.2 are two different clients to the rate limiter), clean shutdown."""
+"""Real processes for the server, reload, scale-out, fault and browser tests: `chatbot serve`
+and `redis-server` on free loopback ports, HTTP from a chosen loopback source address
+(127.0.0.1 and 127.0.0.2 are two different clients to the rate limiter), clean shutdown.
+
+The one place tests start servers: :func:`serve` (a context manager) or :func:`start_server`
+(the caller stops it) with corpus, env, workers and threads options; :func:`wait_for_health`,
+:func:`stop`, and the HTTP helpers :func:`request`, :func:`chat` and :func:`call`."""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +78,15 @@ def chat(port: int, message: str, context: str | None = None, *, source: str = "
     return request(port, "POST", "/api/chat", body, source=source)
 
 
+def call(url: str, body: Mapping[str, Any] | None = None, *, timeout: float = 15) -> tuple[int, Any]:
+    """One request with urllib on a new connection (POST when there is a body): (status, JSON body).
+    An error status raises ``urllib.error.HTTPError``, which :func:`helpers.assert_error` reads."""
+    data = None if body is None else json.dumps(body).encode()
+    message = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(message, timeout=timeout) as response:
+        return response.status, json.loads(response.read())
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -88,24 +102,45 @@ class Server:
 
 
 def start_server(
-    folder: Path, *, env: Mapping[str, str] | None = None, args: tuple[str, ...] = (), name: str = "server"
+    folder: Path,
+    *,
+    corpus: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    workers: int | None = None,
+    threads: int | None = None,
+    args: tuple[str, ...] = (),
+    name: str = "server",
+    log_dir: Path | None = None,
 ) -> Server:
-    """Start `python -m chatbot serve` on a free port and wait until /api/health says ready.
+    """Start `python -m chatbot serve` on a free loopback port and wait until /api/health says ready.
+
+    ``folder`` is the working directory and holds the saved index; the log is ``<name>.log``
+    in ``log_dir`` (default: ``folder``). Inherited CHATBOT_* variables are dropped: only
+    ``env`` sets them (the folder watch is off unless ``env`` turns it on). The caller stops
+    the server (:func:`stop`); :func:`serve` does it for you.
 
     Another process may take the port between choosing and binding it (tests run side by
     side): then start again on another port, a few times."""
+    command = ["--host", "127.0.0.1"]
+    if corpus is not None:
+        command += ["--corpus", str(corpus)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    if threads is not None:
+        command += ["--threads", str(threads)]
+    log = (log_dir or folder) / f"{name}.log"
     for _attempt in range(4):
-        server = _start_once(folder, env=env, args=args, name=name)
+        server = _start_once(folder, log, env=env, args=(*command, *args))
         if server is not None:
             return server
     pytest.fail("chatbot serve found no free port in 4 attempts")
 
 
-def _start_once(folder: Path, *, env: Mapping[str, str] | None, args: tuple[str, ...], name: str) -> Server | None:
+def _start_once(folder: Path, log: Path, *, env: Mapping[str, str] | None, args: tuple[str, ...]) -> Server | None:
     port = free_port()
-    log = folder / f"{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     environment = {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if not key.startswith("CHATBOT_")},
         "PYTHONUNBUFFERED": "1",
         "CHATBOT_WATCH": "false",
         "CHATBOT_INDEX_CACHE": str(folder / "index"),  # never inside the repository's corpus folder
@@ -120,10 +155,10 @@ def _start_once(folder: Path, *, env: Mapping[str, str] | None, args: tuple[str,
             cwd=folder,
         )
     server = Server(process=process, port=port, log=log)
-    return server if wait_ready(server) else None
+    return server if wait_for_health(server) else None
 
 
-def wait_ready(server: Server) -> bool:
+def wait_for_health(server: Server) -> bool:
     """True once ready; False when the port was taken by another process; else fail the test."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -156,17 +191,21 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
 
 
 @contextmanager
+def serve(folder: Path, **options: Any) -> Iterator[Server]:
+    """:func:`start_server` with the same options, stopped (TERM, then KILL) on the way out."""
+    server = start_server(folder, **options)
+    try:
+        yield server
+    finally:
+        stop(server.process)
+
+
+@contextmanager
 def servers(
     folder: Path, count: int, *, env: Mapping[str, str] | None = None, args: tuple[str, ...] = ()
 ) -> Iterator[list[Server]]:
-    started: list[Server] = []
-    try:
-        for n in range(count):
-            started.append(start_server(folder, env=env, args=args, name=f"server{n}"))
-        yield started
-    finally:
-        for server in started:
-            stop(server.process)
+    with ExitStack() as stack:
+        yield [stack.enter_context(serve(folder, env=env, args=args, name=f"server{n}")) for n in range(count)]
 
 
 def redis_server_binary() -> str:

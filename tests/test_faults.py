@@ -60,7 +60,7 @@ def _read_response(sock: socket.socket) -> bytes:
 
 @pytest.mark.slow
 def test_killed_worker_is_replaced_and_later_requests_succeed(tmp_path: Path) -> None:
-    server = start_server(tmp_path, env={"CHATBOT_RATE_LIMIT": "off"}, args=("--workers", "2", "--threads", "2"))
+    server = start_server(tmp_path, env={"CHATBOT_RATE_LIMIT": "off"}, workers=2, threads=2)
     try:
         before = {worker.pid for worker in _workers(server.process.pid)}
         assert len(before) == 2
@@ -95,7 +95,7 @@ def test_killed_worker_is_replaced_and_later_requests_succeed(tmp_path: Path) ->
 
 @pytest.mark.slow
 def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
-    server = start_server(tmp_path, env={"CHATBOT_RATE_LIMIT": "off"}, args=("--workers", "1", "--threads", "2"))
+    server = start_server(tmp_path, env={"CHATBOT_RATE_LIMIT": "off"}, workers=1, threads=2)
     body = b'{"message": "How long does Botox last?"}'
     sock = _open_partial_request(server.port, body)
     try:

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -19,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from serving import Server, call, serve
 
 from chatbot.api import create_app
 from chatbot.config import Settings
@@ -34,7 +31,6 @@ Visitors park free of charge in the underground garage on Willow Lane for up to 
 """
 PARKING_QUESTION = "Where can I park my car at the clinic?"
 IN_SERVICE_SECONDS = 10  # the issue's bound: a change is answered from within 10 s
-STARTUP_SECONDS = 90
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
@@ -115,21 +111,6 @@ def test_the_watch_puts_a_new_document_in_service(corpus_copy: Path) -> None:
 # --- a real server under continuous requests -------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-    """One request on a new connection; (status, JSON body)."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=15) as response:
-        return response.status, json.loads(response.read())
-
-
 class Load:
     """Client threads sending chat and health requests until stopped (bounded by count and time)."""
 
@@ -179,38 +160,10 @@ class Load:
 
 
 @pytest.fixture
-def server(tmp_path: Path, corpus_copy: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
-    port = free_port()
-    log = tmp_path / "server.log"
-    env = {**os.environ, "CHATBOT_RATE_LIMIT": "off", "CHATBOT_WATCH_INTERVAL": "0.5", "PYTHONUNBUFFERED": "1"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "chatbot", "serve", "--port", str(port), "--workers", "2",
-             "--corpus", str(corpus_copy)],
-            stdout=out, stderr=subprocess.STDOUT, env=env,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"chatbot serve exited:\n{log.read_text()}")
-            try:
-                if call(base + "/api/health")[1]["ready"]:
-                    break
-            except (OSError, ValueError):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"no health within {STARTUP_SECONDS} s:\n{log.read_text()}")
-                time.sleep(0.2)
-        yield process, base, log
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+def server(tmp_path: Path, corpus_copy: Path) -> Iterator[Server]:
+    env = {"CHATBOT_RATE_LIMIT": "off", "CHATBOT_WATCH": "true", "CHATBOT_WATCH_INTERVAL": "0.5"}
+    with serve(tmp_path, corpus=corpus_copy, env=env, workers=2) as running:
+        yield running
 
 
 def wait_until(predicate: Any, seconds: float) -> float:
@@ -228,10 +181,8 @@ def workers_booted(log: Path) -> int:
 
 
 @pytest.mark.slow
-def test_no_request_fails_while_the_corpus_changes_and_on_sighup(
-    server: tuple[subprocess.Popen[bytes], str, Path], corpus_copy: Path
-) -> None:
-    process, base, log = server
+def test_no_request_fails_while_the_corpus_changes_and_on_sighup(server: Server, corpus_copy: Path) -> None:
+    process, base, log = server.process, server.url, server.log
     figures: dict[str, Any] = {}
     with Load(base) as load:
         time.sleep(1.0)

@@ -2,101 +2,39 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import assert_error
+from serving import Server, call, free_port, serve, stop
 
 from chatbot.config import Settings
 from chatbot.server import gunicorn_options
 
-STARTUP_SECONDS = 90  # importing and indexing on a busy CI machine
 SECRET = "my neighbour Jane Doe twitches"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-
 def get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read())
+    return call(url, timeout=10)[1]
 
 
 def post(url: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def wait_for_health(server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"chatbot serve exited with {server.process.returncode}:\n{server.log.read_text()}")
-        try:
-            if get(server.url + "/api/health")["ready"]:
-                return
-        except (OSError, ValueError):
-            time.sleep(0.2)
-    pytest.fail(f"chatbot serve did not answer /api/health within {STARTUP_SECONDS} s:\n{server.log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> int:
-    """Terminate, then kill if it does not stop in time."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    return process.returncode
+    return call(url, body, timeout=10)[1]
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
-    log = tmp_path / "server.log"
-    env = {**os.environ, "CHATBOT_RATE_LIMIT": "off", "PYTHONUNBUFFERED": "1"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "chatbot", "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=tmp_path,
-        )
-    running = Server(process=process, url=f"http://127.0.0.1:{port}", log=log)
-    try:
-        wait_for_health(running)
+    with serve(tmp_path, env={"CHATBOT_RATE_LIMIT": "off"}, workers=1, threads=2) as running:
         yield running
-    finally:
-        stop(process)
 
 
 def test_serve_answers_a_conversation_and_stops_cleanly(server: Server) -> None:

@@ -14,19 +14,15 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
+import tempfile
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from serving import Server, free_port, serve
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -88,67 +84,14 @@ HOST_PAGE = """<!doctype html>
 """
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Server:
-    """A running ``chatbot serve`` process."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-
-def wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path, deadline_s: float = 60.0) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}; see {log}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/api/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer /api/health within {deadline_s:.0f} s; see {log}")
-
-
-def serve_command(port: int, corpus: Path | None) -> list[str]:
-    command = [sys.executable, "-m", "chatbot", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    if corpus is not None:
-        command += ["--corpus", str(corpus)]
-    return command
-
-
 @contextlib.contextmanager
 def running_server(name: str, *, corpus: Path | None = None, env: dict[str, str] | None = None) -> Iterator[Server]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    log = ARTIFACTS / f"server-{name}.log"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
-    environment.update({"CHATBOT_RATE_LIMIT": "off", "CHATBOT_WATCH": "false", "PYTHONUNBUFFERED": "1"})
-    environment.update(env or {})
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            serve_command(port, corpus), cwd=REPO, env=environment, stdout=out, stderr=subprocess.STDOUT
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_health(url, process, log)
-            yield Server(url=url, process=process, log=log)
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
+    """``chatbot serve`` (one worker, rate limit off unless ``env`` sets it), its log in test-artifacts/."""
+    with tempfile.TemporaryDirectory(prefix=f"server-{name}-") as folder:
+        environment = {"CHATBOT_RATE_LIMIT": "off", **(env or {})}
+        options: dict[str, Any] = {"corpus": corpus, "env": environment, "workers": 1}
+        with serve(Path(folder), **options, name=f"server-{name}", log_dir=ARTIFACTS) as running:
+            yield running
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
