@@ -298,12 +298,12 @@ class _Shares:
                 found += weight
         return found / total
 
-    def sentence(self, units: Sequence[Unit]) -> float:
-        """:func:`sentence_share` of a passage with these units."""
+    def sentence(self, units: Sequence[frozenset[str]]) -> float:
+        """:func:`sentence_share` of a passage whose units (with their headings) have these terms."""
         best = 0.0
         asked = self._asked
         share = self._share
-        for _text, _own, terms in units:
+        for terms in units:
             found = terms & asked
             if found:
                 value = share(found)
@@ -372,6 +372,11 @@ _LIST_MARK = re.compile(r"^\s*(?:[-*+\u2022\u00b7]|\d{1,3}[.)])\s+")
 Unit = tuple[str, frozenset[str], frozenset[str]]  # text to quote, its own terms, with the headings' terms
 _UNITS: weakref.WeakKeyDictionary[PassageIndex, dict[str, tuple[Unit, ...]]] = weakref.WeakKeyDictionary()
 _HEADINGS: weakref.WeakKeyDictionary[PassageIndex, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+# Per passage, what rerank looks at: the terms of each unit (with headings), of its own heading, of the passage.
+_RERANK: weakref.WeakKeyDictionary[
+    PassageIndex, dict[str, tuple[tuple[frozenset[str], ...], frozenset[str], frozenset[str]]]
+] = weakref.WeakKeyDictionary()
+_WORD_COUNTS: weakref.WeakKeyDictionary[PassageIndex, dict[str, tuple[int, ...]]] = weakref.WeakKeyDictionary()
 _SHORT_ITEM_WORDS = 6  # a list item this short reads better with its list
 _LIST_REPLY_WORDS = 60  # ... unless the whole list is longer than this
 
@@ -496,14 +501,22 @@ def rerank(
         # A passage sharing only a general word with the question ("work") is not about it.
         hits = [hit for hit in hits if not topical.isdisjoint(hit.matched_terms)]
     shares = _shares(query, index)
+    tables = _RERANK.get(index)
+    if tables is None:
+        tables = _RERANK.setdefault(index, {})
 
     def boost(hit: Hit) -> float:
         # The same sums as sentence_share, heading_share and exact_share, from per-question tables.
+        passage = hit.passage
+        table = tables.get(passage.id)
+        if table is None:
+            units = tuple(terms for _text, _own, terms in sentence_units(passage, index))
+            table = tables[passage.id] = (units, _heading_terms(passage, index), index.terms_of(passage))
         return (
             1.0
-            + proximity * shares.sentence(sentence_units(hit.passage, index))
-            + heading * shares.covered(_heading_terms(hit.passage, index))
-            + exact * shares.exact(index.terms_of(hit.passage))
+            + proximity * shares.sentence(table[0])
+            + heading * shares.covered(table[1])
+            + exact * shares.exact(table[2])
         )
 
     keyed = [(-(hit.matched * boost(hit)), position, hit) for position, hit in enumerate(hits)]
@@ -521,8 +534,15 @@ def _best_unit(hit: Hit, index: PassageIndex, shares: _Shares) -> tuple[str, flo
     """
     best: tuple[str, float, float, int] = ("", -1.0, -1.0, 0)
     covered = shares.covered
-    for text, own_terms, terms in sentence_units(hit.passage, index):
-        key = (covered(own_terms), covered(terms), -len(text.split()))
+    cache = _WORD_COUNTS.get(index)
+    if cache is None:
+        cache = _WORD_COUNTS.setdefault(index, {})
+    units = sentence_units(hit.passage, index)
+    lengths = cache.get(hit.passage.id)
+    if lengths is None:
+        lengths = cache[hit.passage.id] = tuple(-len(text.split()) for text, _own, _terms in units)
+    for (text, own_terms, terms), length in zip(units, lengths, strict=True):
+        key = (covered(own_terms), covered(terms), length)
         if key > best[1:]:
             best = (text, *key)
     heading = covered(_heading_terms(hit.passage, index))
