@@ -1,8 +1,27 @@
-"""Assertions shared by the API tests."""
+"""Assertions and expectations shared by the API, CLI and reply tests."""
 
 from __future__ import annotations
 
 from typing import Any
+
+# The documented reply structure (README "API"): the keys of Reply.to_dict(), of the API's and of
+# `chatbot ask --json`'s replies.
+REPLY_KEYS = {
+    "type",
+    "reply",
+    "passages",
+    "disclaimer",
+    "notice",
+    "suggestions",
+    "context",
+    "corrections",
+    "personal_advice",
+    "emergency_number",
+    "crisis_line",
+    "schema_version",
+}
+PASSAGE_KEYS = {"id", "text", "score", "citation", "matched_terms"}
+CITATION_KEYS = {"label", "document_id", "document", "section", "source", "passage_id", "page"}
 
 
 def assert_error(resp: Any, status: int, code: str) -> dict[str, Any]:

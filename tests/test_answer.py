@@ -6,27 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import CITATION_KEYS, PASSAGE_KEYS, REPLY_KEYS
 
 from chatbot.answer import REPLY_SCHEMA_VERSION, Reply, ReplyType
 from chatbot.bot import Bot
 from chatbot.config import DEFAULT_DISCLAIMER, Settings
-
-REPLY_KEYS = {
-    "type",
-    "reply",
-    "passages",
-    "disclaimer",
-    "notice",
-    "suggestions",
-    "context",
-    "corrections",
-    "personal_advice",
-    "emergency_number",
-    "crisis_line",
-    "schema_version",
-}
-PASSAGE_KEYS = {"id", "text", "score", "citation", "matched_terms"}
-CITATION_KEYS = {"label", "document_id", "document", "section", "source", "passage_id", "page"}
 
 ANSWERABLE = [
     "How long does Botox last?",

@@ -10,27 +10,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from helpers import CITATION_KEYS, PASSAGE_KEYS, REPLY_KEYS
 
 from chatbot.cli import main
 from chatbot.config import DEFAULT_DISCLAIMER
-
-# The documented reply structure (README "API"); test_answer.py checks the same keys on Reply.to_dict().
-REPLY_KEYS = {
-    "type",
-    "reply",
-    "passages",
-    "disclaimer",
-    "notice",
-    "suggestions",
-    "context",
-    "corrections",
-    "personal_advice",
-    "emergency_number",
-    "crisis_line",
-    "schema_version",
-}
-PASSAGE_KEYS = {"id", "text", "score", "citation", "matched_terms"}
-CITATION_KEYS = {"label", "document_id", "document", "section", "source", "passage_id", "page"}
 
 
 def run(runner: CliRunner, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
