@@ -28,30 +28,29 @@ minutes for three concurrency levels. Servers are stopped at the end (TERM, then
 
 from __future__ import annotations
 
-import os
 import sys
+from pathlib import Path
 
-# This file is named like the standard library's `http` package: when it runs as a
-# script its folder comes first on sys.path and would shadow it. Drop that entry.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != _HERE]
+# benchmarks/http.py is named like the standard library's http package: keep this folder off
+# sys.path (a script's own folder comes first) and the repository root on it.
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
 
 import argparse  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import platform  # noqa: E402
 import shutil  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-import urllib.request  # noqa: E402
+from contextlib import ExitStack  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks._serving import serve  # noqa: E402
 
 MESSAGES = [
     {"message": "how long does botox last"},
@@ -95,13 +94,6 @@ def median_result(results: list[Result]) -> Result:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def serve_ceiling(port: int, workers: int, threads: int) -> None:
     """The ceiling server: a trivial JSON endpoint under the same gunicorn settings."""
     from flask import Flask, jsonify, request
@@ -121,35 +113,6 @@ def serve_ceiling(port: int, workers: int, threads: int) -> None:
         return jsonify({"ready": True})
 
     run_gunicorn(app, Settings(port=port, workers=workers, threads=threads))
-
-
-def start(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tempfile.gettempdir())
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/api/health", timeout=5) as response:
-                if json.loads(response.read()).get("ready"):
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"server not ready after {timeout} s:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 WRK_SCRIPT = """
@@ -306,24 +269,18 @@ def main() -> int:
         parser.error("--clients takes numbers from 1 to 256")
     use_wrk = shutil.which("wrk") is not None and not args.python_client
 
-    env = {**os.environ, "CHATBOT_RATE_LIMIT": "off", "PYTHONPATH": str(ROOT)}
     logs = Path(tempfile.mkdtemp(prefix="chatbot-http-bench-"))
-    chat_port, ceiling_port = free_port(), free_port()
     common = ["--workers", str(args.workers), "--threads", str(args.threads)]
-    chat = start([sys.executable, "-m", "chatbot", "serve", "--port", str(chat_port), *common], logs / "chat.log", env)
-    ceiling = start(
-        [sys.executable, str(Path(__file__).resolve()), "--serve-ceiling", str(ceiling_port), *common],
-        logs / "ceiling.log",
-        env,
-    )
-    urls = {"chat": f"http://127.0.0.1:{chat_port}", "ceiling": f"http://127.0.0.1:{ceiling_port}"}
     script = logs / "chat.lua"
     heads, tails = lua_parts()
     script.write_text(WRK_SCRIPT.replace("{HEADS}", "{" + heads + "}").replace("{TAILS}", "{" + tails + "}"))
     results: dict[str, list[Result]] = {"chat": [], "chat-unique": [], "ceiling": []}
-    try:
-        wait_ready(urls["chat"], chat, logs / "chat.log")
-        wait_ready(urls["ceiling"], ceiling, logs / "ceiling.log")
+    with ExitStack() as servers:
+        chat = servers.enter_context(serve(logs, args=common, name="chat"))
+        ceiling_command = [sys.executable, str(Path(__file__).resolve()), "--serve-ceiling"]
+        ceiling = servers.enter_context(serve(logs, args=common, name="ceiling", command=ceiling_command))
+        urls = {"chat": chat.url, "ceiling": ceiling.url}
+        chat_port, ceiling_port = chat.port, ceiling.port
         offset = 0
         for clients in levels:
             rounds: dict[str, list[Result]] = {name: [] for name in results}
@@ -347,9 +304,6 @@ def main() -> int:
                     )
             for name, measured in rounds.items():
                 results[name].append(median_result(measured))
-    finally:
-        stop(chat)
-        stop(ceiling)
 
     client = "wrk (keep-alive)" if use_wrk else "Python threads (keep-alive)"
     print(

@@ -20,27 +20,23 @@ Bounded: each level runs ``--duration`` seconds (default 10) and stops early aft
 
 from __future__ import annotations
 
-import os
 import sys
+from pathlib import Path
 
-# benchmarks/http.py would shadow the standard library's http package: drop this folder from the path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != _HERE]
+# benchmarks/http.py is named like the standard library's http package: keep this folder off
+# sys.path (a script's own folder comes first) and the repository root on it.
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import platform  # noqa: E402
 import shutil  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
-from pathlib import Path  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
+from benchmarks._serving import serve, server_env  # noqa: E402
 from chatbot.config import load_settings  # noqa: E402
 from chatbot.server import gunicorn_options  # noqa: E402
 
@@ -109,27 +105,6 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_ready(port: int, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"chatbot serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as resp:
-                if json.loads(resp.read()).get("ready"):
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("chatbot serve did not become ready")
-
-
 def run_level(port: int, clients: int, duration: float, script: Path, threads: int) -> dict[str, float]:
     wrk_threads = max(1, min(clients, threads))
     cmd = [
@@ -168,48 +143,33 @@ def main() -> None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     levels = [int(part) for part in args.clients.split(",") if part.strip()]
 
-    port = free_port()
-    env = {**os.environ, "CHATBOT_RATE_LIMIT": "off", "CHATBOT_WATCH": "false", "PYTHONUNBUFFERED": "1"}
-    serve_args = ["--port", str(port)]
+    serve_args: list[str] = []
     if args.workers:
         serve_args += ["--workers", str(args.workers)]
     if args.threads:
         serve_args += ["--threads", str(args.threads)]
-    settings = load_settings(
-        env=env, overrides={"port": port, "workers": args.workers, "threads": args.threads}
-    )
-    options = gunicorn_options(settings)
-    shown = {key: options[key] for key in ("workers", "threads", "worker_class", "timeout", "keepalive", "bind")}
 
-    with tempfile.TemporaryDirectory() as tmp:
-        env["CHATBOT_INDEX_CACHE"] = str(Path(tmp) / "index")
-        log = Path(tmp) / "server.log"
-        with log.open("wb") as out:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "chatbot", "serve", *serve_args], stdout=out, stderr=subprocess.STDOUT, env=env
+    with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp), args=serve_args) as server:
+        port = server.port
+        settings = load_settings(
+            env=server_env(Path(tmp)), overrides={"port": port, "workers": args.workers, "threads": args.threads}
+        )
+        options = gunicorn_options(settings)
+        shown = {key: options[key] for key in ("workers", "threads", "worker_class", "timeout", "keepalive", "bind")}
+        results = []
+        for clients in levels:
+            per_thread = max(1, args.max_requests // max(1, min(clients, os.cpu_count() or 2)))
+            script = Path(tmp) / f"load-{clients}.lua"
+            script.write_text(
+                LUA
+                % {
+                    "questions": ", ".join(json.dumps(q) for q in QUESTIONS),
+                    "unique": "false" if args.repeat else "true",
+                    "limit": per_thread,
+                }
             )
-        try:
-            wait_ready(port, server)
-            results = []
-            for clients in levels:
-                per_thread = max(1, args.max_requests // max(1, min(clients, os.cpu_count() or 2)))
-                script = Path(tmp) / f"load-{clients}.lua"
-                script.write_text(
-                    LUA
-                    % {
-                        "questions": ", ".join(json.dumps(q) for q in QUESTIONS),
-                        "unique": "false" if args.repeat else "true",
-                        "limit": per_thread,
-                    }
-                )
-                run_level(port, clients, 1.0, script, os.cpu_count() or 2)  # warm-up
-                results.append(run_level(port, clients, args.duration, script, os.cpu_count() or 2))
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            run_level(port, clients, 1.0, script, os.cpu_count() or 2)  # warm-up
+            results.append(run_level(port, clients, args.duration, script, os.cpu_count() or 2))
 
     print(f"# POST /api/chat under chatbot serve ({'repeated' if args.repeat else 'all-new'} messages)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load: wrk")

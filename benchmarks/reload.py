@@ -13,22 +13,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# benchmarks/http.py would shadow the standard library's http package for urllib.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# benchmarks/http.py is named like the standard library's http package: keep this folder off
+# sys.path (a script's own folder comes first) and the repository root on it.
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-import urllib.request  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
+from benchmarks._serving import call, serve  # noqa: E402
 from chatbot import indexstore  # noqa: E402
 from chatbot.bot import Bot  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
@@ -47,36 +46,10 @@ def timed(func: Callable[[], object], repeat: int) -> float:
     return statistics.median(samples)
 
 
-def call(url: str, body: dict[str, str] | None = None) -> dict[str, object]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=15) as response:
-        result: dict[str, object] = json.loads(response.read())
-        return result
-
-
 def live(folder: Path) -> dict[str, float]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "CHATBOT_RATE_LIMIT": "off"}
-    log = folder.parent / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "chatbot", "serve", "--port", str(port), "--workers", "2", "--corpus", str(folder)],
-            stdout=out, stderr=subprocess.STDOUT, env=env,
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                call(base + "/api/health")
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise SystemExit(log.read_text()) from None
-                time.sleep(0.1)
+    args = ["--workers", "2", "--corpus", str(folder)]
+    with serve(folder.parent, args=args, env={"CHATBOT_WATCH": "true"}) as server:
+        base, process, log = server.url, server.process, server.log
         started = time.monotonic()
         (folder / "parking.md").write_text(NEW_DOC, encoding="utf-8")
 
@@ -100,9 +73,6 @@ def live(folder: Path) -> dict[str, float]:
                 time.sleep(0.02)
         hup = time.monotonic() - started
         return {"watch": watch, "hup": hup}
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def main() -> None:

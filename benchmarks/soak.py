@@ -26,26 +26,26 @@ twice the duration at the latest; the server is stopped at the end.
 
 from __future__ import annotations
 
-import os
 import sys
+from pathlib import Path
 
-# benchmarks/http.py would shadow the standard library's http package: drop this folder from the path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != _HERE]
+# benchmarks/http.py is named like the standard library's http package: keep this folder off
+# sys.path (a script's own folder comes first) and the repository root on it.
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
 
 import argparse  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import psutil  # noqa: E402
+
+from benchmarks._serving import serve  # noqa: E402
 
 QUESTIONS = [
     "How long does Botox last?",
@@ -62,13 +62,6 @@ QUESTIONS = [
 
 
 VARIANTS = 5_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def rss_bytes(pid: int) -> int:
@@ -126,21 +119,6 @@ class Client(threading.Thread):
         conn.close()
 
 
-def wait_ready(port: int, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"chatbot serve exited with {process.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/health")
-            if json.loads(conn.getresponse().read()).get("ready"):
-                return
-        except (OSError, ValueError, http.client.HTTPException):
-            time.sleep(0.2)
-    raise SystemExit("chatbot serve did not become ready")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--short", action="store_true", help="CI mode: 40 s and at least 4,000 requests")
@@ -157,24 +135,10 @@ def main() -> int:
     min_requests = args.min_requests or (4_000 if args.short else 100_000)
     interval = args.interval or (2.0 if args.short else 10.0)
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "CHATBOT_RATE_LIMIT": "off",
-        "CHATBOT_WATCH": "false",
-        "PYTHONUNBUFFERED": "1",
-    }
+    serve_args = ["--workers", str(args.workers), "--threads", str(args.threads)]
     with tempfile.TemporaryDirectory() as tmp:
-        env["CHATBOT_INDEX_CACHE"] = str(Path(tmp) / "index")
-        log = Path(tmp) / "server.log"
-        with log.open("wb") as out:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "chatbot", "serve", "--port", str(port),
-                 "--workers", str(args.workers), "--threads", str(args.threads)],
-                stdout=out, stderr=subprocess.STDOUT, env=env,
-            )
-        try:
-            wait_ready(port, server)
+        with serve(Path(tmp), args=serve_args) as running:
+            server, port = running.process, running.port
             counts: Counter[str] = Counter()
             lock = threading.Lock()
             stop = threading.Event()
@@ -199,13 +163,7 @@ def main() -> int:
             for client in clients:
                 client.join(timeout=35)
             elapsed = time.monotonic() - started
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        server_log = log.read_text(errors="replace")
+        server_log = running.log.read_text(errors="replace")
 
     total = sum(counts.values())
     failures = [failure for client in clients for failure in client.failures]
