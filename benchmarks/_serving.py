@@ -1,14 +1,10 @@
 """What the benchmark scripts share: a server process on a free 127.0.0.1 port, waiting for
 ``/api/health`` with a deadline, its log in a file, TERM-then-KILL, and one-shot JSON requests.
 
-The scripts run as ``python benchmarks/NAME.py``. ``benchmarks/http.py`` is named like the
-standard library's ``http`` package, so a script must not have this folder on ``sys.path``;
-each one starts with::
-
-    ROOT = Path(__file__).resolve().parents[1]
-    sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
-
-and imports this module as ``benchmarks._serving`` (from the repository root).
+The scripts run as ``python benchmarks/NAME.py``: each imports ``_sys_path`` first (it takes
+this folder off ``sys.path``, where ``benchmarks/http.py`` would shadow the standard
+library's ``http``, and puts the repository root on it), then this module as
+``benchmarks._serving``.
 """
 
 from __future__ import annotations

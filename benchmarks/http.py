@@ -28,29 +28,26 @@ minutes for three concurrency levels. Servers are stopped at the end (TERM, then
 
 from __future__ import annotations
 
+import _sys_path  # noqa: F401  (first: takes this folder off sys.path)
+
+# isort: split
+import argparse
+import http.client
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
-# benchmarks/http.py is named like the standard library's http package: keep this folder off
-# sys.path (a script's own folder comes first) and the repository root on it.
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
-
-import argparse  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import shutil  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from contextlib import ExitStack  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-
-from benchmarks._serving import serve  # noqa: E402
+from benchmarks._serving import serve
 
 MESSAGES = [
     {"message": "how long does botox last"},

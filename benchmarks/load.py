@@ -20,25 +20,21 @@ Bounded: each level runs ``--duration`` seconds (default 10) and stops early aft
 
 from __future__ import annotations
 
-import sys
+import _sys_path  # noqa: F401  (first: takes this folder off sys.path)
+
+# isort: split
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
-# benchmarks/http.py is named like the standard library's http package: keep this folder off
-# sys.path (a script's own folder comes first) and the repository root on it.
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-
-from benchmarks._serving import serve, server_env  # noqa: E402
-from chatbot.config import load_settings  # noqa: E402
-from chatbot.server import gunicorn_options  # noqa: E402
+from benchmarks._serving import serve, server_env
+from chatbot.config import load_settings
+from chatbot.server import gunicorn_options
 
 QUESTIONS = [
     "How long does Botox last?",

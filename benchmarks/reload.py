@@ -10,29 +10,25 @@ long a SIGHUP takes until new workers answer.
 
 from __future__ import annotations
 
-import sys
+import _sys_path  # noqa: F401  (first: takes this folder off sys.path)
+
+# isort: split
+import argparse
+import json
+import shutil
+import signal
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-# benchmarks/http.py is named like the standard library's http package: keep this folder off
-# sys.path (a script's own folder comes first) and the repository root on it.
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-
-from benchmarks._serving import call, serve  # noqa: E402
-from chatbot import indexstore  # noqa: E402
-from chatbot.bot import Bot  # noqa: E402
-from chatbot.config import Settings  # noqa: E402
-from chatbot.corpus import bundled_corpus_dir  # noqa: E402
-from chatbot.reloader import BotHolder  # noqa: E402
+from benchmarks._serving import call, serve
+from chatbot import indexstore
+from chatbot.bot import Bot
+from chatbot.config import Settings
+from chatbot.corpus import bundled_corpus_dir
+from chatbot.reloader import BotHolder
 
 NEW_DOC = "---\ntitle: Parking\n---\n\n## Parking\n\nVisitors park free of charge on Willow Lane for four hours.\n"
 

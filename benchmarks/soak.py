@@ -26,26 +26,22 @@ twice the duration at the latest; the server is stopped at the end.
 
 from __future__ import annotations
 
-import sys
+import _sys_path  # noqa: F401  (first: takes this folder off sys.path)
+
+# isort: split
+import argparse
+import http.client
+import json
+import statistics
+import tempfile
+import threading
+import time
+from collections import Counter
 from pathlib import Path
 
-# benchmarks/http.py is named like the standard library's http package: keep this folder off
-# sys.path (a script's own folder comes first) and the repository root on it.
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
+import psutil
 
-import argparse  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections import Counter  # noqa: E402
-
-import psutil  # noqa: E402
-
-from benchmarks._serving import serve  # noqa: E402
+from benchmarks._serving import serve
 
 QUESTIONS = [
     "How long does Botox last?",
