@@ -10,7 +10,12 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from chatbot.bot import Bot
+from chatbot.config import Settings
 from chatbot.corpus import Document, read_document
 
 #: Site chrome that must never reach a passage (checked by the tests).
@@ -252,3 +257,20 @@ def write_corpus(folder: Path, suffix: str, source: Path) -> list[Path]:
         written.append(target)
     shutil.copy(source / "synonyms.yaml", folder / "synonyms.yaml")
     return written
+
+
+def corpus_fixtures(suffix: str) -> tuple[Any, Any]:
+    """Module-scoped fixtures ``<suffix>_dir`` (the bundled corpus written as ``suffix`` files) and
+    ``<suffix>_bot`` (a Bot on it), for a test module to bind: ``docx_dir, docx_bot = corpus_fixtures("docx")``."""
+
+    @pytest.fixture(scope="module", name=f"{suffix}_dir")
+    def folder(tmp_path_factory: pytest.TempPathFactory, bundled_corpus: Path) -> Path:
+        corpus = tmp_path_factory.mktemp(suffix) / "corpus"
+        write_corpus(corpus, suffix, bundled_corpus)
+        return corpus
+
+    @pytest.fixture(scope="module", name=f"{suffix}_bot")
+    def bot(request: pytest.FixtureRequest) -> Bot:
+        return Bot.from_settings(Settings(corpus=request.getfixturevalue(f"{suffix}_dir")))
+
+    return folder, bot

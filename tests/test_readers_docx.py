@@ -7,7 +7,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from docgen import QUESTIONS, markdown_document, shares_content, to_docx, write_corpus
+from docgen import QUESTIONS, corpus_fixtures, markdown_document, shares_content, to_docx
 
 from chatbot.bot import Bot
 from chatbot.config import Settings
@@ -22,16 +22,7 @@ TABLE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def docx_dir(tmp_path_factory: pytest.TempPathFactory, bundled_corpus: Path) -> Path:
-    folder = tmp_path_factory.mktemp("docx") / "corpus"
-    write_corpus(folder, "docx", bundled_corpus)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def docx_bot(docx_dir: Path) -> Bot:
-    return Bot.from_settings(Settings(corpus=docx_dir))
+docx_dir, docx_bot = corpus_fixtures("docx")
 
 
 def test_headings_by_style_and_lists(docx_dir: Path, bundled_corpus: Path) -> None:

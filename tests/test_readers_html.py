@@ -5,25 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from docgen import CHROME_PHRASES, QUESTIONS, markdown_document, shares_content, to_html, write_corpus
+from docgen import CHROME_PHRASES, QUESTIONS, corpus_fixtures, markdown_document, shares_content, to_html
 
 from chatbot.bot import Bot
-from chatbot.config import Settings
 from chatbot.corpus import load_corpus, read_document
 from chatbot.errors import CorpusError
 from chatbot.passages import split
 
-
-@pytest.fixture(scope="module")
-def html_dir(tmp_path_factory: pytest.TempPathFactory, bundled_corpus: Path) -> Path:
-    folder = tmp_path_factory.mktemp("html") / "corpus"
-    write_corpus(folder, "html", bundled_corpus)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def html_bot(html_dir: Path) -> Bot:
-    return Bot.from_settings(Settings(corpus=html_dir))
+html_dir, html_bot = corpus_fixtures("html")
 
 
 def test_title_and_canonical_url_become_the_citation(html_dir: Path, bundled_corpus: Path) -> None:

@@ -10,7 +10,15 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
-from docgen import CHROME_PHRASES, QUESTIONS, markdown_document, shares_content, to_html, to_pdf, write_corpus
+from docgen import (
+    CHROME_PHRASES,
+    QUESTIONS,
+    corpus_fixtures,
+    markdown_document,
+    shares_content,
+    to_html,
+    to_pdf,
+)
 
 from chatbot.api import create_app
 from chatbot.bot import Bot
@@ -19,17 +27,7 @@ from chatbot.corpus import load_corpus, read_document
 from chatbot.errors import CorpusError
 from chatbot.passages import split
 
-
-@pytest.fixture(scope="module")
-def pdf_dir(tmp_path_factory: pytest.TempPathFactory, bundled_corpus: Path) -> Path:
-    folder = tmp_path_factory.mktemp("pdf") / "corpus"
-    write_corpus(folder, "pdf", bundled_corpus)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def pdf_bot(pdf_dir: Path) -> Bot:
-    return Bot.from_settings(Settings(corpus=pdf_dir))
+pdf_dir, pdf_bot = corpus_fixtures("pdf")
 
 
 def squash(text: str) -> str:
