@@ -229,38 +229,34 @@ def _to_list(key: str, value: Any, source: str) -> tuple[str, ...]:
     raise ConfigError(key, f"expected a list of strings, got {value!r}", source=source)
 
 
+def _not_a(key: str, value: Any, what: str, source: str) -> ConfigError:
+    """The error for a value of the wrong form: ``'<value>' is not <what>``."""
+    return ConfigError(key, f"{value!r} is not {what}", source=source)
+
+
 def _check_rate_limit(value: str, source: str) -> str:
     text = value.strip()
     if text.lower() == "off":
         return "off"
     parts = [part for part in re.split(r"[;,]", text) if part.strip()]
     if not parts or not all(_RATE_LIMIT_ITEM.match(part) for part in parts):
-        raise ConfigError(
-            "rate_limit",
-            f"{value!r} is not a rate limit; use flask-limiter notation such as '30/minute;500/day', or 'off'",
-            source=source,
-        )
+        hint = "a rate limit; use flask-limiter notation such as '30/minute;500/day', or 'off'"
+        raise _not_a("rate_limit", value, hint, source)
     return text
 
 
 def _check_storage(value: str, source: str) -> str:
     if not re.match(r"^(memory|redis|rediss|redis\+sentinel|redis\+cluster|memcached|mongodb)://", value):
-        raise ConfigError(
-            "rate_limit_storage",
-            f"{value!r} is not a storage URL; use 'memory://' or a Redis URL such as 'redis://host:6379/0'",
-            source=source,
-        )
+        hint = "a storage URL; use 'memory://' or a Redis URL such as 'redis://host:6379/0'"
+        raise _not_a("rate_limit_storage", value, hint, source)
     return value
 
 
 def _check_origin(value: str, source: str) -> str:
     if value == "*" or re.match(r"^https?://[A-Za-z0-9.-]+(:\d+)?$", value):
         return value
-    raise ConfigError(
-        "allowed_origins",
-        f"{value!r} is not an origin; use scheme://host[:port] such as 'https://www.example-clinic.org'",
-        source=source,
-    )
+    hint = "an origin; use scheme://host[:port] such as 'https://www.example-clinic.org'"
+    raise _not_a("allowed_origins", value, hint, source)
 
 
 def _coerce_one(f: dataclasses.Field[Any], value: Any, source: str) -> Any:
@@ -293,9 +289,7 @@ def _coerce_one(f: dataclasses.Field[Any], value: Any, source: str) -> Any:
         allowed = f"(allowed: {meta['min']} to {meta['max']})"
         raise ConfigError(key, f"{result!r} is above the maximum {meta['max']} {allowed}", source=source)
     if "pattern" in meta and not re.match(meta["pattern"], result):
-        raise ConfigError(
-            key, f"{result!r} is not a telephone number (digits, spaces, +, -, parentheses)", source=source
-        )
+        raise _not_a(key, result, "a telephone number (digits, spaces, +, -, parentheses)", source)
     if key == "rate_limit":
         result = _check_rate_limit(result, source)
     elif key == "rate_limit_storage":
