@@ -8,6 +8,7 @@ The reply structure is the JSON contract of ``chatbot ask --json`` and
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 import weakref
@@ -123,6 +124,62 @@ class Reply:
             "crisis_line": self.crisis_line,
             "schema_version": REPLY_SCHEMA_VERSION,
         }
+
+    def to_json(self) -> str:
+        """``json.dumps(self.to_dict(), ensure_ascii=False)``, the same text, made faster.
+
+        The quoted passages are most of a reply; each passage's text and citation are
+        encoded once and kept (they come from the corpus, never from the visitor), and
+        spliced into the rest of the reply encoded as usual.
+        """
+        if not self.passages:
+            return json.dumps(self.to_dict(), ensure_ascii=False)
+        parts = []
+        for passage in self.passages:
+            score = round(passage.score, 6)
+            if not math.isfinite(score):  # pragma: no cover - BM25 scores are finite
+                return json.dumps(self.to_dict(), ensure_ascii=False)
+            parts.append(
+                f'{{"id": {_encoded(passage.id)}, "text": {_encoded(passage.text)}, "score": {score!r}, '
+                f'"citation": {_encoded_citation(passage.citation)}, '
+                f'"matched_terms": {_encoded_terms(passage.matched_terms)}}}'
+            )
+        rest = json.dumps(dataclasses.replace(self, passages=()).to_dict(), ensure_ascii=False)
+        # A quote inside a JSON string is escaped, so this can only be the field itself.
+        return rest.replace('"passages": [], ', f'"passages": [{", ".join(parts)}], ', 1)
+
+
+_ENCODED: dict[str, str] = {}
+_ENCODED_CITATIONS: dict[Citation, str] = {}
+_ENCODED_TERMS: dict[tuple[str, ...], str] = {}
+_ENCODED_MAX = 4096
+
+
+def _encoded(text: str) -> str:
+    found = _ENCODED.get(text)
+    if found is None:
+        if len(_ENCODED) >= _ENCODED_MAX:
+            _ENCODED.clear()
+        found = _ENCODED[text] = json.dumps(text, ensure_ascii=False)
+    return found
+
+
+def _encoded_terms(terms: tuple[str, ...]) -> str:
+    found = _ENCODED_TERMS.get(terms)
+    if found is None:
+        if len(_ENCODED_TERMS) >= _ENCODED_MAX:
+            _ENCODED_TERMS.clear()
+        found = _ENCODED_TERMS[terms] = json.dumps(list(terms), ensure_ascii=False)
+    return found
+
+
+def _encoded_citation(citation: Citation) -> str:
+    found = _ENCODED_CITATIONS.get(citation)
+    if found is None:
+        if len(_ENCODED_CITATIONS) >= _ENCODED_MAX:
+            _ENCODED_CITATIONS.clear()
+        found = _ENCODED_CITATIONS[citation] = json.dumps(citation.to_dict(), ensure_ascii=False)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
