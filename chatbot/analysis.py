@@ -275,6 +275,7 @@ class Query:
 
 
 _VOWELS = frozenset("aeiouy")
+_LOOKUP_CACHE = 4096  # words whose spelling lookups a Vocabulary keeps
 
 
 def _typo_like(word: str, candidate: str) -> bool:
@@ -298,6 +299,9 @@ class Vocabulary:
         self._deletes: dict[str, list[str]] | None = None
         self._longest = max(map(len, self.counts), default=0)
         self._sorted: list[str] | None = None
+        # Answers for words already looked up (a word's answer never changes), bounded.
+        self._closest: dict[str, str | None] = {}
+        self._derived: dict[str, str | None] = {}
 
     def __contains__(self, word: object) -> bool:
         return word in self.counts
@@ -334,6 +338,15 @@ class Vocabulary:
         """
         if len(word) < 4 or not word.isalpha():
             return None
+        if word in self._derived:
+            return self._derived[word]
+        found = self._derived_uncached(word)
+        if len(self._derived) >= _LOOKUP_CACHE:
+            self._derived.clear()
+        self._derived[word] = found
+        return found
+
+    def _derived_uncached(self, word: str) -> str | None:
         if self._sorted is None:
             self._sorted = sorted(self.counts)
         best: tuple[int, str] | None = None
@@ -358,6 +371,15 @@ class Vocabulary:
         """
         if len(word) < 4 or not word.isalpha():
             return None
+        if word in self._closest:
+            return self._closest[word]
+        found = self._closest_uncached(word)
+        if len(self._closest) >= _LOOKUP_CACHE:
+            self._closest.clear()
+        self._closest[word] = found
+        return found
+
+    def _closest_uncached(self, word: str) -> str | None:
         limit = 2 if len(word) >= 8 else 1
         if len(word) - limit > self._longest:  # no corpus word is that close (ReDoS test: 60-letter words)
             return None
@@ -509,10 +531,12 @@ class Analyzer:
         tokens = self.tokens(text[:MAX_QUERY_CHARS])
         corrections: list[Correction] = []
         if vocabulary is not None:
+            counts, phrases = vocabulary.counts, self.synonyms.phrases
             for i, token in enumerate(tokens):
-                if token in self.stopwords or token in vocabulary or stem(token) in known_terms:
+                if token in self.stopwords or token in counts:
                     continue
-                if self.synonyms.phrases.get(stem(token)) or stem(token) in self.general:
+                stemmed = stem(token)
+                if stemmed in known_terms or phrases.get(stemmed) or stemmed in self.general:
                     continue
                 fixed = vocabulary.closest(token)
                 if fixed and fixed != token:
