@@ -216,24 +216,28 @@ class BM25Index:
 
     def search(self, query: Sequence[str], *, top_k: int) -> list[ScoredPassage]:
         """The ``top_k`` best passages matching at least one term; ties by position."""
+        return [
+            ScoredPassage(index=i, score=score, matched=matched)
+            for i, score, matched in self.ranked(query, top_k=top_k)
+        ]
+
+    def ranked(self, query: Sequence[str], *, top_k: int) -> list[tuple[int, float, float]]:
+        """:meth:`search` as plain ``(position, score, matched)`` tuples (no objects to build)."""
         if top_k < 1:
             raise IndexBuildError(f"top_k must be at least 1, got {top_k}")
         known = [term for term in query if term in self._term_ids]
         if not known:
             return []
         if self._small is not None:
-            return self._search_small(self._small, known, query, top_k)
+            return self._ranked_small(self._small, known, query, top_k)
         matched = self.matched_scores(known)
         base = self.baseline(query)
-        return [
-            ScoredPassage(index=int(i), score=float(matched[i]) + base, matched=float(matched[i]))
-            for i in top_positions(matched, top_k)
-        ]
+        return [(int(i), float(matched[i]) + base, float(matched[i])) for i in top_positions(matched, top_k)]
 
-    def _search_small(
+    def _ranked_small(
         self, small: dict[str, tuple[tuple[int, float], ...]], known: list[str], query: Sequence[str], top_k: int
-    ) -> list[ScoredPassage]:
-        """:meth:`search` over a small corpus with dicts: the same sums, in the same order."""
+    ) -> list[tuple[int, float, float]]:
+        """:meth:`ranked` over a small corpus with dicts: the same sums, in the same order."""
         totals: dict[int, float] = {}
         get = totals.get
         for term in known:
@@ -241,7 +245,7 @@ class BM25Index:
                 totals[position] = get(position, 0.0) + weight
         base = self.baseline(query)
         best = sorted((item for item in totals.items() if item[1] > 0.0), key=_best_first)[:top_k]
-        return [ScoredPassage(index=i, score=value + base, matched=value) for i, value in best]
+        return [(i, value + base, value) for i, value in best]
 
 
 def _best_first(item: tuple[int, float]) -> tuple[float, int]:

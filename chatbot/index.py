@@ -63,22 +63,16 @@ class PassageIndex:
 
     def search(self, query: Query, *, top_k: int, with_terms: bool = True) -> list[Hit]:
         """Passages matching at least one query term, best first (ties: corpus order)."""
-        found = self.bm25.search(query.terms, top_k=min(top_k, len(self.passages)))
+        found = self.bm25.ranked(query.terms, top_k=min(top_k, len(self.passages)))
+        passages = self.passages
+        if not with_terms:
+            return [Hit(passages[i], score, matched, ()) for i, score, matched in found]
+        unique = tuple(dict.fromkeys(query.terms))
+        terms_of = self._terms_of
         hits = []
-        unique = tuple(dict.fromkeys(query.terms)) if with_terms else ()
-        for scored in found:
-            matched_terms: tuple[str, ...] = ()
-            if with_terms:
-                own = self._terms_of(scored.index)
-                matched_terms = tuple([term for term in unique if term in own])
-            hits.append(
-                Hit(
-                    passage=self.passages[scored.index],
-                    score=scored.score,
-                    matched=scored.matched,
-                    matched_terms=matched_terms,
-                )
-            )
+        for i, score, matched in found:
+            own = terms_of(i)
+            hits.append(Hit(passages[i], score, matched, tuple([term for term in unique if term in own])))
         return hits
 
     def best_possible(self, query: Query) -> float:
