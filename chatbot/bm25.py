@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -111,10 +112,11 @@ class BM25Index:
         self.params = params or BM25Params()
         self.size = n = len(corpus)
         # Term ids for every token, in passage order; one sort groups them by term.
-        ids: dict[str, int] = {}
-        flat = np.fromiter((ids.setdefault(term, len(ids)) for doc in corpus for term in doc), dtype=np.int64)
-        lengths = np.fromiter((len(doc) for doc in corpus), dtype=np.int64, count=n)
+        # Ids in order of first occurrence; map/__getitem__ keep the pass over every token in C.
+        ids: dict[str, int] = {term: i for i, term in enumerate(dict.fromkeys(chain.from_iterable(corpus)))}
+        lengths = np.fromiter(map(len, corpus), dtype=np.int64, count=n)
         total = int(lengths.sum())
+        flat = np.fromiter(map(ids.__getitem__, chain.from_iterable(corpus)), dtype=np.int64, count=total)
         self.avgdl = total / n if total else 1.0
         passage_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
         pairs, tf = np.unique(flat * n + passage_of, return_counts=True)  # sorted by term, then passage
