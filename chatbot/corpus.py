@@ -10,6 +10,7 @@ becomes a :class:`CorpusError` in :attr:`Corpus.errors` and the rest still loads
 from __future__ import annotations
 
 import contextlib
+import importlib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -147,13 +148,30 @@ def read_text_file(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+#: Formats whose libraries are slow to import (trafilatura, pypdf, python-docx): the
+#: module registering the reader is imported only when a file of that kind is read, so
+#: a corpus of Markdown, text or FAQ files starts without them.
+LAZY_READERS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
+
+
 def _load_builtin_readers() -> None:
     # Imported for their registration side effect; kept here so `READERS` is
     # complete whenever the loader runs, and importing chatbot stays cheap.
     from .readers import faq, markdown, text  # noqa: F401
 
-    with contextlib.suppress(ImportError):  # optional formats (HTML, PDF, Word) when their libraries are installed
-        from .readers import extra  # noqa: F401
+
+def _reader_for(suffix: str) -> Reader | None:
+    _load_builtin_readers()
+    if suffix not in READERS and suffix in LAZY_READERS:
+        with contextlib.suppress(ImportError):  # optional formats, when their libraries are installed
+            importlib.import_module(f".readers.{LAZY_READERS[suffix]}", __package__)
+    return READERS.get(suffix)
+
+
+def supported_suffixes() -> list[str]:
+    """Every file suffix the corpus loader reads."""
+    _load_builtin_readers()
+    return sorted(set(READERS) | set(LAZY_READERS))
 
 
 def _document_ids(paths: list[Path]) -> dict[Path, str]:
@@ -173,16 +191,16 @@ def _document_ids(paths: list[Path]) -> dict[Path, str]:
 
 def read_document(path: Path, document_id: str | None = None) -> Document:
     """Read one file with the reader registered for its suffix."""
-    _load_builtin_readers()
-    reader = READERS.get(path.suffix.lower())
+    reader = _reader_for(path.suffix.lower())
     if reader is None:
-        raise CorpusError(path, f"unsupported file type {path.suffix!r}; supported: {', '.join(sorted(READERS))}")
+        supported = ", ".join(supported_suffixes())
+        raise CorpusError(path, f"unsupported file type {path.suffix!r}; supported: {supported}")
     return reader(path, document_id or slugify(path.stem))
 
 
 def corpus_files(root: Path) -> tuple[list[Path], list[str]]:
     """The document files under ``root`` (sorted) and warnings for skipped files."""
-    _load_builtin_readers()
+    supported = supported_suffixes()
     if root.is_file():
         return [root], []
     files: list[Path] = []
@@ -193,8 +211,8 @@ def corpus_files(root: Path) -> tuple[list[Path], list[str]]:
             continue
         if path.name.lower() in RESERVED_NAMES:
             continue
-        if path.suffix.lower() not in READERS:
-            warnings.append(f"{rel}: skipped, unsupported file type (supported: {', '.join(sorted(READERS))})")
+        if path.suffix.lower() not in supported:
+            warnings.append(f"{rel}: skipped, unsupported file type (supported: {', '.join(supported)})")
             continue
         files.append(path)
     return files, warnings
@@ -212,7 +230,7 @@ def load_corpus(root: Path | str) -> Corpus:
     files, warnings = corpus_files(root)
     if not files:
         raise EmptyCorpusError(
-            root, f"no documents found; add Markdown, text or FAQ files ({', '.join(sorted(READERS))})"
+            root, f"no documents found; add Markdown, text or FAQ files ({', '.join(supported_suffixes())})"
         )
     ids = _document_ids(files)
     documents: list[Document] = []
