@@ -62,7 +62,12 @@ def _read_response(sock: socket.socket) -> bytes:
 def test_killed_worker_is_replaced_and_later_requests_succeed(tmp_path: Path) -> None:
     server = start_server(tmp_path, env={"CHATBOT_RATE_LIMIT": "off"}, workers=2, threads=2)
     try:
+        # /api/health answers as soon as one worker is up; wait for the master to fork the second.
+        deadline = time.monotonic() + 60
         before = {worker.pid for worker in _workers(server.process.pid)}
+        while len(before) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            before = {worker.pid for worker in _workers(server.process.pid)}
         assert len(before) == 2
         # Requests in flight in both workers (each holds back its body), then SIGKILL both workers.
         in_flight = [_open_partial_request(server.port, b'{"message": "What is MVD?"}') for _ in range(4)]
