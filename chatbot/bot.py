@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .analysis import Analyzer, Query, Synonyms, load_stopwords, load_synonyms
@@ -132,13 +133,17 @@ class Bot:
 
     def topics(self, limit: int = 8) -> list[str]:
         """Top-level section names across documents: what the documents cover."""
+        return list(self._topics[:limit])
+
+    @cached_property
+    def _topics(self) -> tuple[str, ...]:
+        # The corpus of a bot never changes (a reload builds a new bot): collect once, not per reply.
         seen: dict[str, None] = {}
         for document in self.corpus.documents:
             for heading in document.headings:
                 if len(heading.path) == 2:
-                    name = heading.path[1].split(":")[0].strip()
-                    seen.setdefault(name, None)
-        return list(seen)[:limit]
+                    seen.setdefault(heading.path[1].split(":")[0].strip(), None)
+        return tuple(seen)
 
     def rank(self, text: str, *, top_k: int) -> Ranking:
         """Batch retrieval: the ranked passages for ``text``, nothing else."""

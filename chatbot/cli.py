@@ -185,18 +185,9 @@ def chat(corpus: Path | None, config_path: Path | None) -> None:
         if command.lower() == "show" and argument.strip().strip("[]").isdigit():
             click.echo(show_source(bot, last, int(argument.strip().strip("[]"))))
             continue
-        last = ask_in_conversation(bot, line, context)
+        last = bot.ask(line, context=context)
         context = last.context
         click.echo(render_reply(last))
-
-
-def ask_in_conversation(bot: Bot, message: str, context: str | None) -> Reply:
-    """Ask with the conversation context when the bot supports follow-ups."""
-    ask_with_context: Any = bot.ask
-    try:
-        return ask_with_context(message, context=context)  # type: ignore[no-any-return]
-    except TypeError:
-        return bot.ask(message)
 
 
 def show_source(bot: Bot, reply: Reply | None, number: int) -> str:
