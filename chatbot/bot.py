@@ -117,14 +117,18 @@ class Bot:
         self.index = index
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Bot:
-        """Load the corpus named by the settings and build its index."""
+    def from_settings(cls, settings: Settings | None = None, *, workers: int = 1) -> Bot:
+        """Load the corpus named by the settings and build its index.
+
+        ``workers`` > 1 analyses a large corpus in that many forked processes (see
+        :func:`chatbot.index.analyse_passages`); only for callers with no other threads.
+        """
         settings = settings or Settings()
         root = settings.corpus or bundled_corpus_dir()
         corpus = load_corpus(root)
         analyzer = Analyzer(stopwords=load_stopwords(), synonyms=resolve_synonyms(settings, root))
         params = BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, delta=settings.bm25_delta)
-        index = PassageIndex(split_all(corpus.documents), analyzer=analyzer, params=params)
+        index = PassageIndex(split_all(corpus.documents), analyzer=analyzer, params=params, workers=workers)
         return cls(settings=settings, corpus=corpus, index=index)
 
     @property

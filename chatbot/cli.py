@@ -24,6 +24,7 @@ from .answer import Reply, ReplyType
 from .bot import Bot
 from .config import Settings, load_settings
 from .errors import ChatbotError, ConfigError, CorpusError
+from .index import build_workers
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,8 +60,9 @@ def make_settings(config_path: Path | None, **overrides: Any) -> Settings:
 
 
 def make_bot(settings: Settings) -> Bot:
+    """The bot for a command (single-threaded here, so a large corpus is analysed in parallel)."""
     try:
-        return Bot.from_settings(settings)
+        return Bot.from_settings(settings, workers=build_workers())
     except CorpusError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -11,7 +13,54 @@ from .bm25 import BM25Index, BM25Params
 from .errors import IndexBuildError
 from .passages import Passage
 
-__all__ = ["Hit", "PassageIndex"]
+__all__ = ["PARALLEL_MIN_PASSAGES", "Hit", "PassageIndex", "analyse_passages", "build_workers"]
+
+#: Corpora smaller than this are analysed in one process (forking costs more than it saves).
+PARALLEL_MIN_PASSAGES = 4_000
+
+# What forked analysis workers read: set just before the pool forks, cleared after.
+_job: tuple[Analyzer, Sequence[str]] | None = None
+
+
+def build_workers() -> int:
+    """Processes worth using to build an index here: the CPUs this process may run on, at most 4."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 4))
+
+
+def _analyse_slice(bounds: tuple[int, int]) -> list[list[str]]:
+    assert _job is not None
+    analyzer, texts = _job
+    return [analyzer.terms(text) for text in texts[bounds[0] : bounds[1]]]
+
+
+def analyse_passages(
+    analyzer: Analyzer, texts: Sequence[str], *, workers: int = 1, min_parallel: int = PARALLEL_MIN_PASSAGES
+) -> list[list[str]]:
+    """Index terms of every text, in order; large corpora in ``workers`` forked processes.
+
+    Analysis (tokens, Snowball stems, synonym concepts) is pure Python and dominates the
+    build of a large index, so a 20,000-row FAQ is split into one slice per process. The
+    workers are forked (they inherit the analyzer, nothing is pickled on the way in) and
+    return plain term lists. Only a caller with no other threads running should ask for
+    ``workers > 1``: the command line does, the server's reloader does not. Where fork is
+    not available the texts are analysed here, with the same result.
+    """
+    global _job
+    if workers <= 1 or len(texts) < min_parallel or "fork" not in multiprocessing.get_all_start_methods():
+        return [analyzer.terms(text) for text in texts]
+    step = -(-len(texts) // workers)
+    slices = [(start, min(start + step, len(texts))) for start in range(0, len(texts), step)]
+    _job = (analyzer, texts)
+    try:
+        with multiprocessing.get_context("fork").Pool(len(slices)) as pool:
+            parts = pool.map(_analyse_slice, slices, chunksize=1)
+    finally:
+        _job = None
+    return [terms for part in parts for terms in part]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +76,19 @@ class Hit:
 class PassageIndex:
     """BM25+ over passages (title and headings indexed with the body text)."""
 
-    def __init__(self, passages: Sequence[Passage], *, analyzer: Analyzer, params: BM25Params | None = None) -> None:
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        *,
+        analyzer: Analyzer,
+        params: BM25Params | None = None,
+        workers: int = 1,
+    ) -> None:
         if not passages:
             raise IndexBuildError("no passages to index; the corpus has no text")
         self.passages = tuple(passages)
         self.analyzer = analyzer
-        terms = [analyzer.terms(passage.search_text) for passage in self.passages]
+        terms = analyse_passages(analyzer, [passage.search_text for passage in self.passages], workers=workers)
         self.bm25 = BM25Index(terms, params=params)
         self.known_terms = self.bm25.terms
         self._by_id = {passage.id: i for i, passage in enumerate(self.passages)}

@@ -105,3 +105,16 @@ def test_without_spelling_correction_a_misspelling_finds_nothing(small_index: Pa
 def test_bm25_parameters_come_from_settings(corpus_dir: Path) -> None:
     bot = Bot.from_settings(Settings(corpus=corpus_dir, bm25_k1=2.0, bm25_b=0.3, bm25_delta=0.5))
     assert (bot.index.bm25.params.k1, bot.index.bm25.params.b, bot.index.bm25.params.delta) == (2.0, 0.3, 0.5)
+
+
+def test_a_large_corpus_analysed_in_parallel_gets_the_same_terms(bot: Bot) -> None:
+    """`chatbot eval --run` and the other commands analyse a large corpus in forked
+    processes; the terms, in passage order, must be those of the one-process build."""
+    from chatbot.index import analyse_passages
+
+    texts = [p.search_text for p in bot.index.passages] * 3
+    analyzer = bot.index.analyzer
+    one = analyse_passages(analyzer, texts, workers=1)
+    assert analyse_passages(analyzer, texts, workers=2, min_parallel=2) == one
+    assert analyse_passages(analyzer, texts, workers=3, min_parallel=2) == one
+    assert one[0] == analyzer.terms(texts[0]) and len(one) == len(texts)

@@ -328,3 +328,14 @@ def test_context_decoder_is_fast_on_huge_tokens(unit: str, repeat: int) -> None:
 
     result = _decode_or_error("c1." + unit * repeat)
     assert not isinstance(result, Context)
+
+
+@FAST
+@given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+def test_the_ascii_tokenizer_finds_the_same_tokens(text: str) -> None:
+    """ASCII text is scanned with a simpler pattern (indexing speed); it must find exactly what the general one does."""
+    from chatbot.analysis import _TOKEN, _TOKEN_ASCII
+
+    folded = normalise(text)
+    assert folded.isascii()
+    assert _TOKEN_ASCII.findall(folded) == _TOKEN.findall(folded)
