@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from itertools import compress, repeat
 from pathlib import Path
@@ -59,6 +59,7 @@ _TOKEN_ASCII = re.compile(
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 MAX_QUERY_CHARS = 20_000
+_PLAIN_TYPO_MIN_LETTERS = 6  # shortest misspelt stopword or general word that is corrected
 DURATION_CONCEPT = "duration"
 PERCENT_CONCEPT = "percent"
 _TIME_UNITS = frozenset({"second", "minut", "hour", "day", "night", "week", "month", "year"})
@@ -410,11 +411,34 @@ class Analyzer:
     def __init__(self, *, stopwords: frozenset[str], synonyms: Synonyms, general: frozenset[str] | None = None) -> None:
         self.stopwords = stopwords
         self.synonyms = synonyms
+        self._packaged_general = general is None
         self.general = load_general_words() if general is None else general
 
     @classmethod
     def default(cls, synonyms: Synonyms | None = None) -> Analyzer:
         return cls(stopwords=load_stopwords(), synonyms=synonyms or Synonyms.empty())
+
+    @cached_property
+    def _plain_words(self) -> Vocabulary:
+        """The stopwords and general words (as written) as a vocabulary, for misspellings of them."""
+        general = _word_list("general_words.txt", None) if self._packaged_general else frozenset()
+        # Counted by length, so that of two words one letter away the longer wins: a
+        # dropped letter is the commonest typo ("actualy" is "actually", not "actual").
+        return Vocabulary({word: len(word) for word in self.stopwords | general})
+
+    def _plain_word(self, token: str) -> str | None:
+        """The stopword or general word ``token`` misspells by one letter, or None.
+
+        Only words of six letters or more, and never by dropping one of the typed
+        letters ("flying" is not a misspelt "lying"): a question's topic word must not
+        turn into a word that does not count.
+        """
+        if len(token) < _PLAIN_TYPO_MIN_LETTERS:
+            return None
+        found = self._plain_words.closest(token)
+        if found is None or len(found) < len(token) or edit_distance(token, found, transpositions=True) != 1:
+            return None
+        return found
 
     def tokens(self, text: str) -> list[str]:
         """Normalised surface tokens, stopwords included ("'s" dropped)."""
@@ -551,6 +575,10 @@ class Analyzer:
                 derived = vocabulary.derived(token)
                 if derived:  # another form of the same word, not a misspelling: not reported
                     tokens[i] = derived
+                    continue
+                plain = self._plain_word(token)
+                if plain:  # a misspelt "actually" or "definitely": how it is asked, not reported
+                    tokens[i] = plain
         terms, words = self._analyse(tokens, query=True)
         return Query(text=text, terms=tuple(terms), words=tuple(words), corrections=tuple(corrections))
 

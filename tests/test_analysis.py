@@ -217,3 +217,26 @@ def test_a_broken_synonyms_file_names_the_file_and_line(
         load_synonyms(path)
     assert caught.value.path == path
     assert caught.value.line == line
+
+
+@pytest.mark.parametrize(
+    ("question", "plain"),
+    [
+        ("how does botox actualy work", "actualy"),  # "actually", a stopword
+        ("will it definately come back after mvd", "definately"),  # "definitely", a general word
+        ("im scared of the mvd operation", "im"),  # "I'm" without its apostrophe
+    ],
+)
+def test_misspelt_or_unapostrophised_plain_words_do_not_count_as_the_subject(
+    bot: Bot, question: str, plain: str
+) -> None:
+    query = bot.index.query(question)
+    assert plain not in [word.surface for word in query.words if not word.general]
+    assert not query.corrections  # how it is asked: nothing to report to the visitor
+
+
+@pytest.mark.parametrize("topic", ["flying", "shaving"])
+def test_a_topic_word_is_not_read_as_a_shorter_plain_word(bot: Bot, topic: str) -> None:
+    # "flying" is one letter from "lying", "shaving" from "having": they stay what they are.
+    query = bot.index.query(f"is {topic} allowed after mvd")
+    assert any(word.surface == topic and not word.general for word in query.words)

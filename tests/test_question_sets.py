@@ -29,6 +29,8 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "questions.yaml"
 THRESHOLDS: dict[str, tuple[list[str], bool]] = {
     "answerable": (["--min-hit1", "0.90", "--min-hit3", "0.98", "--max-false-decline", "0.05"], False),
     "unanswerable": (["--min-decline", "0.90"], False),
+    # An unseen round (see the file): a floor under what general fixes reached, not the core targets.
+    "holdout_r7": (["--min-hit3", "0.80", "--max-false-decline", "0.15", "--min-decline", "0.90"], False),
     "urgent": ([], False),  # urgent recall 1.0 and no false alarm, asserted below
     "conversations": ([], True),
     "smalltalk": ([], True),
