@@ -62,7 +62,11 @@ MAX_QUERY_CHARS = 20_000
 _PLAIN_TYPO_MIN_LETTERS = 6  # shortest misspelt stopword or general word that is corrected
 DURATION_CONCEPT = "duration"
 PERCENT_CONCEPT = "percent"
-_TIME_UNITS = frozenset({"second", "minut", "hour", "day", "night", "week", "month", "year"})
+_TIME_UNITS = frozenset(
+    {"second", "minut", "hour", "day", "night", "week", "month", "year"}
+    # as typed in notes and chats ("3 mths", "2 wks"): Snowball leaves abbreviations alone
+    | {"sec", "secs", "min", "mins", "hr", "hrs", "wk", "wks", "mth", "mths", "yr", "yrs"}
+)
 # Words that make a following unit of time a duration like a number does ("two weeks",
 # "a few days", "within weeks"), as Snowball stems.
 _COUNT_WORDS = frozenset(

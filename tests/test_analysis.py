@@ -240,3 +240,9 @@ def test_a_topic_word_is_not_read_as_a_shorter_plain_word(bot: Bot, topic: str) 
     # "flying" is one letter from "lying", "shaving" from "having": they stay what they are.
     query = bot.index.query(f"is {topic} allowed after mvd")
     assert any(word.surface == topic and not word.general for word in query.words)
+
+
+@pytest.mark.parametrize("question", ["botox every 3 mths", "is it 2 wks off work after mvd", "botox every 3 months"])
+def test_abbreviated_units_of_time_make_a_duration(bot: Bot, question: str) -> None:
+    query = bot.index.query(question)
+    assert "=duration" in query.terms
