@@ -336,7 +336,7 @@ def serve(
 
     settings = make_settings(config_path, corpus=corpus, host=host, port=port, workers=workers, threads=threads)
     try:  # the saved index when it matches the files and settings, else a fresh build (then saved)
-        holder = BotHolder.start(settings)
+        holder = BotHolder.start(settings, workers=build_workers())
     except ChatbotError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -382,15 +382,19 @@ def load(settings: Settings, digest: str) -> tuple[Bot, Path] | None:
     return Bot(settings=settings, corpus=corpus, index=index), json_path
 
 
-def load_or_build(settings: Settings, *, save_built: bool = True) -> Loaded:
-    """The saved index when its fingerprint matches, else a fresh build (saved when possible)."""
+def load_or_build(settings: Settings, *, save_built: bool = True, workers: int = 1) -> Loaded:
+    """The saved index when its fingerprint matches, else a fresh build (saved when possible).
+
+    ``workers`` > 1 lets a fresh build of a large corpus analyse in forked processes
+    (:func:`chatbot.index.analyse_passages`): only for a caller with no other threads.
+    """
     started = time.perf_counter()
     digest = fingerprint(settings)
     found = load(settings, digest)
     if found is not None:
         bot, path = found
         return Loaded(bot, digest, "saved", path, time.perf_counter() - started)
-    bot = Bot.from_settings(settings)
+    bot = Bot.from_settings(settings, workers=workers)
     saved_at: Path | None = None
     if save_built:
         if fingerprint(settings) != digest:

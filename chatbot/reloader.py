@@ -99,11 +99,15 @@ class BotHolder:
         self._stop = threading.Event()
 
     @classmethod
-    def start(cls, settings: Settings) -> BotHolder:
-        """Load (or build and save) the index for ``settings``; raises ChatbotError when nothing loads."""
+    def start(cls, settings: Settings, *, workers: int = 1) -> BotHolder:
+        """Load (or build and save) the index for ``settings``; raises ChatbotError when nothing loads.
+
+        ``workers``: processes for analysing a large corpus at start-up (the gunicorn master,
+        before it starts any thread); reloads later build in one.
+        """
         from .readers import extra  # noqa: F401  - import the heavy readers once, before workers fork
 
-        loaded = load_or_build(settings)
+        loaded = load_or_build(settings, workers=workers)
         log.info(
             "index %s (%s in %.2f s): %d documents, %d passages",
             loaded.fingerprint[:12],
