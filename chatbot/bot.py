@@ -22,7 +22,7 @@ from .answer import (
 )
 from .bm25 import BM25Params
 from .config import Settings
-from .conversation import Context, decode_context, encode_context, plan_turn
+from .conversation import Context, decode_context, encode_context, plan_turn, refers_back
 from .corpus import Corpus, bundled_corpus_dir, load_corpus
 from .index import Hit, PassageIndex
 from .passages import Passage, split_all
@@ -41,6 +41,13 @@ __all__ = ["Bot", "Ranking", "contact_line", "notice_text", "personal_advice_lin
 _LONG_QUESTION_WORDS = 8  # topical words: a message this long may be a story followed by its question
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+(?:and|but|so)\s+")
+# Where a message asking two things starts its second question: "..., and when can I drive?"
+_SECOND_QUESTION = re.compile(
+    r"(?:[,;]\s*|\s+)(?:and|or|also|plus)\s+(?:also\s+)?"
+    r"(?=(?:is|are|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|"
+    r"how|what|when|where|which|who|whom|whose|why|am)\b)",
+    re.IGNORECASE,
+)
 
 
 def _question_tail(text: str) -> str | None:
@@ -57,6 +64,27 @@ def _question_tail(text: str) -> str | None:
         if clauses:
             tail = clauses[-1]
     return tail if tail != text.strip() else None
+
+
+def question_parts(text: str) -> list[str]:
+    """The questions of a message that asks more than one thing, in order; [] for one question.
+
+    Split at sentence ends and where "and", "or", "also" or "plus" open a new question
+    ("How long is the hospital stay, and when can I drive?"). Parts of fewer than three
+    words are kept with the part before them.
+    """
+    parts: list[str] = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        for piece in _SECOND_QUESTION.split(sentence):
+            piece = piece.strip(" ,;")
+            if not piece:
+                continue
+            if parts and len(piece.split()) < 3:
+                parts[-1] = f"{parts[-1]} {piece}"
+            else:
+                parts.append(piece)
+    questions = [part for part in parts if part.endswith("?") or _SECOND_QUESTION.search(f" and {part}")]
+    return questions if len(questions) > 1 else []
 
 
 def contact_line(settings: Settings) -> str:
@@ -166,13 +194,31 @@ class Bot:
         settings = self.settings
         k = top_k or settings.top_k
         query, hits, decision = self._search(text, k)
-        if not decision.answer and sum(not word.general for word in query.words) >= _LONG_QUESTION_WORDS:
+        if not decision.answer:
+            for part in self._parts_to_try(text, query):
+                part_query, part_hits, part_decision = self._search(part, k)
+                if part_decision.answer and any(not word.general for word in part_query.words):
+                    query, hits, decision = part_query, part_hits, part_decision
+                    break
+        return query, pick_passages(hits, top_k=k, second_source_ratio=settings.second_source_ratio), decision
+
+    @staticmethod
+    def _parts_to_try(text: str, query: Query) -> list[str]:
+        """Shorter parts of a message the documents do not answer as a whole, best guess first.
+
+        The last sentence or clause of a long message (a story, then its question); then
+        each question of a message that asks two things, in order, so that the one the
+        documents answer is answered (the reply says the rest is not: see :meth:`ask`).
+        """
+        parts: list[str] = []
+        if sum(not word.general for word in query.words) >= _LONG_QUESTION_WORDS:
             tail = _question_tail(text)
             if tail:
-                tail_query, tail_hits, tail_decision = self._search(tail, k)
-                if tail_decision.answer and any(not word.general for word in tail_query.words):
-                    query, hits, decision = tail_query, tail_hits, tail_decision
-        return query, pick_passages(hits, top_k=k, second_source_ratio=settings.second_source_ratio), decision
+                parts.append(tail)
+        # A later question that points back ("... and will I need *one*?") means nothing alone.
+        asked = question_parts(text)
+        parts.extend(part for n, part in enumerate(asked) if part not in parts and (n == 0 or not refers_back(part)))
+        return parts
 
     def _search(self, text: str, k: int) -> tuple[Query, list[Hit], Decision]:
         settings = self.settings
@@ -238,6 +284,12 @@ class Bot:
         if not decision.answer or not hits:
             declined = self.not_found(query)
             return dataclasses.replace(declined, reply=prefix + declined.reply, context=token, personal_advice=personal)
+        asked = question_parts(message)
+        if query.text in asked:  # one question of several was answered: say which
+            prefix += (
+                f'Your message asks more than one thing; this answers "{query.text.rstrip("?")}". '
+                "Please ask the other part on its own. "
+            )
         if personal:
             prefix += "Here is general information from our documents: "
         return Reply(

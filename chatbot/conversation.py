@@ -32,6 +32,7 @@ from .analysis import CONCEPT_PREFIX, Query, stem
 from .errors import RequestError
 
 __all__ = [
+    "refers_back",
     "MAX_TOKEN_CHARS",
     "MAX_TOPIC_WORDS",
     "Context",
@@ -80,6 +81,11 @@ kind sort type bit lot any anything something way ways get got go going much wel
 )
 _REFERENCES = frozenset(_words("it its it's this that these those they them their theirs one ones same such"))
 _NON_SUBJECT = frozenset(stem(word) for word in _ASPECT_WORDS + _GENERIC_WORDS)
+
+
+def refers_back(text: str) -> bool:
+    """Whether ``text`` points back at something said before ("it", "that", "they", "one")."""
+    return not _REFERENCES.isdisjoint(_LETTERS.findall(text.lower().replace("\u2019", "'")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,9 +187,7 @@ def plan_turn(message: str, query: Query, context: Context, *, known_terms: froz
     ``query`` is the message analysed on its own (by the index the search will use).
     """
     subjects = subject_words(query, known_terms)
-    tokens = set(_LETTERS.findall(message.lower().replace("\u2019", "'")))
-    refers_back = bool(tokens & _REFERENCES)
-    if context.is_empty or (subjects and not refers_back):
+    if context.is_empty or (subjects and not refers_back(message)):
         return TurnPlan(search_text=message, topic=subjects or context.topic, follow_up=False)
     extra = [word for word in context.topic if word not in subjects]
     search_text = f"{message} {' '.join(extra)}".strip()

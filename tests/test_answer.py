@@ -126,3 +126,33 @@ def test_citation_display_names_document_section_and_source(bot: Bot) -> None:
     shown = cited.display()
     assert shown.startswith("[1] ")
     assert cited.document in shown and cited.section in shown and cited.source in shown
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        ("How long is the hospital stay, and when can I drive again?", ["How long is the hospital stay", "when can I drive again?"]),
+        ("What is MVD? And is it safe?", ["What is MVD?", "And is it safe?"]),
+        ("What is microvascular decompression?", []),
+        ("I am 62 and my eye twitches. What is MVD?", []),  # a story, then one question
+        ("botox and surgery, which is better", []),
+    ],
+)
+def test_a_message_asking_two_things_is_split_into_its_questions(message: str, parts: list[str]) -> None:
+    from chatbot.bot import question_parts
+
+    assert question_parts(message) == parts
+
+
+def test_when_one_question_of_two_is_answered_the_reply_says_which(bot: Bot) -> None:
+    reply = bot.ask("Which blood vessels usually press on the nerve, and is this condition genetic?")
+    assert reply.type is ReplyType.ANSWER
+    assert 'this answers "Which blood vessels usually press on the nerve"' in reply.reply
+    assert "ask the other part on its own" in reply.reply
+    assert any("AICA" in passage.text or "artery" in passage.text for passage in reply.passages)
+
+
+def test_a_second_question_that_points_back_is_not_answered_alone(bot: Bot) -> None:
+    # "one" is the EMG, which the documents never mention: "will I need one before surgery"
+    # alone would be answered about something else.
+    assert bot.ask("What is an EMG and will I need one before surgery?").type is ReplyType.NOT_FOUND
