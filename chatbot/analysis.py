@@ -398,6 +398,10 @@ class Vocabulary:
             candidates.update(index.get(form, ()))
         best: tuple[int, int, str] | None = None
         for candidate in candidates:
+            if candidate[0] != word[0]:
+                # Typing rarely gets the first letter wrong, and a real word the corpus lacks
+                # often is one letter from a corpus word at its start ("round" -> "around").
+                continue
             distance = edit_distance(word, candidate, transpositions=True)
             if distance > limit or (len(word) == 4 and (len(candidate) != 5 or candidate[0] != word[0])):
                 continue

@@ -74,7 +74,8 @@ def question_parts(text: str) -> list[str]:
     words are kept with the part before them.
     """
     parts: list[str] = []
-    for sentence in _SENTENCE_END.split(text.strip()):
+    text = " ".join(text.split())  # one space between words: the split pattern stays linear
+    for sentence in _SENTENCE_END.split(text):
         for piece in _SECOND_QUESTION.split(sentence):
             piece = piece.strip(" ,;")
             if not piece:

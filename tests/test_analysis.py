@@ -246,3 +246,10 @@ def test_a_topic_word_is_not_read_as_a_shorter_plain_word(bot: Bot, topic: str) 
 def test_abbreviated_units_of_time_make_a_duration(bot: Bot, question: str) -> None:
     query = bot.index.query(question)
     assert "=duration" in query.terms
+
+
+@pytest.mark.parametrize("word", ["round", "creeping"])
+def test_a_real_word_is_not_corrected_into_a_word_with_another_first_letter(bot: Bot, word: str) -> None:
+    # "round" is one letter from the corpus word "around"; typing rarely gets a first letter wrong.
+    query = bot.index.query(f"how long does one {word} of botox last")
+    assert word not in [correction.original for correction in query.corrections]

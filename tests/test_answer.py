@@ -131,7 +131,10 @@ def test_citation_display_names_document_section_and_source(bot: Bot) -> None:
 @pytest.mark.parametrize(
     ("message", "parts"),
     [
-        ("How long is the hospital stay, and when can I drive again?", ["How long is the hospital stay", "when can I drive again?"]),
+        (
+            "How long is the hospital stay, and when can I drive again?",
+            ["How long is the hospital stay", "when can I drive again?"],
+        ),
         ("What is MVD? And is it safe?", ["What is MVD?", "And is it safe?"]),
         ("What is microvascular decompression?", []),
         ("I am 62 and my eye twitches. What is MVD?", []),  # a story, then one question
