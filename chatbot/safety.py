@@ -328,6 +328,19 @@ _HYPOTHETICAL = _rx(
     )
     + r"\b",
 )
+# A face, arm or speech sign placed months or years back ("a facial paralysis some years ago",
+# "slurred for two years"), in a question, with nothing acute: history, not a stroke now.
+_LONG_AGO = _rx(
+    r" (?:years?|months?) ago\b",
+    r" (?:for|since) (?:a|one|two|three|four|five|six|several|many|a few|\d+) (?:years?|months?)\b",
+    r" (?:as a child|in childhood|when i was (?:a child|a kid|young|little))\b",
+    r" since (?:last year|\d{4})\b",
+)
+_ACUTE = _rx(
+    r" (?:suddenly|sudden|all of a sudden|out of nowhere|right now|just now|today|tonight"
+    r"|this (?:morning|evening|afternoon)|an hour ago|minutes ago|since (?:yesterday|last night))\b"
+)
+
 # A general question frame: an interrogative start or a question mark.
 _QUESTION = _rx(
     r"^ (?:can|could|will|would|might|may|does|do|did|is|are|was|what|whats|how|why|when|which|should|who|where)\b",
@@ -384,6 +397,8 @@ def detect_urgent(message: str, *, normalised: str | None = None) -> Urgency | N
     present = bool(_PRESENT.search(text))
     hypothetical = bool(_HYPOTHETICAL.search(text))
     question = bool(_QUESTION.search(text))
+    if kind == "stroke" and (question or hypothetical) and _LONG_AGO.search(text) and not _ACUTE.search(text):
+        return None
     if (personal and present) or (personal and not hypothetical) or not (question or hypothetical):
         return Urgency(urgent_kind, kind, matched)
     return None

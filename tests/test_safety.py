@@ -199,3 +199,19 @@ def test_personal_advice_passages_are_on_topic(bot: Bot) -> None:
 )
 def test_general_questions_are_not_personal(message: str) -> None:
     assert detect_personal_advice(message) is False
+
+
+@pytest.mark.parametrize(
+    ("message", "urgent"),
+    [
+        # History asked about: not a stroke now.
+        ("I had a facial paralysis some years ago and now that side twitches. Can an old paralysis be a cause?", False),
+        ("my speech has been slurred for two years, could that be part of hfs?", False),
+        # The same signs now, or suddenly, with the history beside them: urgent.
+        ("I had facial palsy years ago and suddenly my face is drooping again, what do I do?", True),
+        ("my face started drooping this morning, is that normal after mvd years ago?", True),
+        ("my face is drooping and i cant lift my arm, i had mvd months ago", True),
+    ],
+)
+def test_a_sign_from_long_ago_in_a_question_is_history_not_an_emergency(message: str, urgent: bool) -> None:
+    assert (detect_urgent(message) is not None) is urgent
