@@ -34,6 +34,7 @@ from .answer import Reply, ReplyType
 from .bm25 import top_positions
 from .bot import Bot
 from .errors import ChatbotError, EvalFileError
+from .forking import forked_slices
 from .passages import Passage
 from .question_sets import Case, Expectation, QuestionSet
 
@@ -384,6 +385,37 @@ def rank_positions(bot: Bot, text: str, top_k: int) -> tuple[list[int], list[flo
     return positions.tolist(), scores.tolist()
 
 
+#: Batches smaller than this are ranked in one process (forking costs more than it saves).
+PARALLEL_MIN_QUESTIONS = 200
+_BATCH_SLICE = 50  # questions per slice: the progress bar moves a slice at a time
+
+# A batch as forked workers see it: bot, question texts and ids, top_k, the per-passage
+# line prefixes (empty: no run file) and whether whole rankings are kept (--json).
+_BatchJob = tuple[Bot, list[str], list[str], int, list[str], bool]
+
+
+def _run_line(question_id: str, positions: list[int], scores: list[float], prefixes: list[str]) -> str:
+    """One line of the run file (built with maps over C functions: a million entries at --top-k 1000)."""
+    scores_text = map(repr, numpy.round(scores, 6).tolist())
+    entries = map(operator.add, map(prefixes.__getitem__, positions), scores_text)
+    ranking = "}, ".join(entries) + ("}" if positions else "")
+    return f'{{"id": {json.dumps(question_id, ensure_ascii=False)}, "ranking": [{ranking}]}}\n'
+
+
+def _rank_slice(job: _BatchJob, start: int, end: int) -> list[tuple[list[int], list[float], float, str]]:
+    """Questions ``start:end`` of a batch: kept positions and scores, latency (ms), run-file line."""
+    bot, texts, ids, top_k, prefixes, keep = job
+    ranked = []
+    for i in range(start, end):
+        started = time.perf_counter()
+        positions, scores = rank_positions(bot, texts[i], top_k)
+        latency = (time.perf_counter() - started) * 1000
+        line = _run_line(ids[i], positions, scores, prefixes) if prefixes else ""
+        depth = len(positions) if keep else DEPTH
+        ranked.append((positions[:depth], scores[:depth], latency, line))
+    return ranked
+
+
 def run_batch(
     bot: Bot,
     sets: Sequence[QuestionSet],
@@ -392,19 +424,22 @@ def run_batch(
     out: IO[str] | None = None,
     keep_rankings: bool = False,
     on_case: Callable[[CaseResult], None] | None = None,
+    workers: int = 1,
 ) -> list[CaseResult]:
     """Rank every question like :meth:`Bot.rank` and write one JSON line per question to ``out``.
 
     Line format: ``{"id": <question id>, "ranking": [{"id": <FAQ row id, or passage id>,
     "passage": <passage id>, "score": <float>}, ...]}``. Rank metrics are computed where a
     question names relevant passages; types, documents and forbidden text are not checked.
+    ``workers`` > 1 ranks a large batch in forked processes (:mod:`chatbot.forking`; only
+    for callers with no other threads), with the same lines in the same order.
     """
-    for qs in sets:
-        for case in qs.cases:
-            if case.is_conversation:
-                raise EvalFileError(
-                    qs.path, "conversations cannot be ranked in batch mode (--run)", case=case.id, field="turns"
-                )
+    cases = [(qs, case) for qs in sets for case in qs.cases]
+    for qs, case in cases:
+        if case.is_conversation:
+            raise EvalFileError(
+                qs.path, "conversations cannot be ranked in batch mode (--run)", case=case.id, field="turns"
+            )
     grader = _Grader(bot)
     passages = bot.index.passages
     prefixes: list[str] = []
@@ -415,32 +450,29 @@ def run_batch(
             '"score": '
             for p in passages
         ]
+    texts = [case.turns[0].message for _qs, case in cases]
+    job: _BatchJob = (bot, texts, [case.id for _qs, case in cases], top_k, prefixes, keep_rankings)
+    if len(cases) < PARALLEL_MIN_QUESTIONS:
+        workers = 1
+    ranked = (row for part in forked_slices(_rank_slice, job, len(cases), workers=workers, slice_size=_BATCH_SLICE)
+              for row in part)  # fmt: skip
     results = []
-    for qs in sets:
-        for case in qs.cases:
-            turn = case.turns[0]
-            started = time.perf_counter()
-            positions, scores = rank_positions(bot, turn.message, top_k)
-            latency = (time.perf_counter() - started) * 1000
-            if out is not None:
-                # Built with maps over C functions: at --top-k 1000 this is a million entries.
-                scores_text = map(repr, numpy.round(scores, 6).tolist())
-                entries = map(operator.add, map(prefixes.__getitem__, positions), scores_text)
-                ranking = "}, ".join(entries) + ("}" if positions else "")
-                out.write(f'{{"id": {json.dumps(case.id, ensure_ascii=False)}, "ranking": [{ranking}]}}\n')
-            expect = turn.expect
-            depth = len(positions) if keep_rankings else DEPTH
-            kept = [(passages[i], score) for i, score in zip(positions[:depth], scores[:depth], strict=True)]
-            if expect.retrieval:
-                graded = grader.ranked(kept, expect)
-            else:
-                graded = tuple(RankedPassage.of(passage, score, 0) for passage, score in kept)
-            rank = _first_relevant(graded) if expect.retrieval else None
-            result = CaseResult(
-                case=case,
-                turns=(TurnResult(turn.message, expect, top_k, "ranking", "", 0, graded, rank, (), latency),),
-            )
-            results.append(result)
-            if on_case is not None:
-                on_case(result)
+    for (_qs, case), (positions, scores, latency, line) in zip(cases, ranked, strict=True):
+        turn = case.turns[0]
+        if out is not None:
+            out.write(line)
+        expect = turn.expect
+        kept = [(passages[i], score) for i, score in zip(positions, scores, strict=True)]
+        if expect.retrieval:
+            graded = grader.ranked(kept, expect)
+        else:
+            graded = tuple(RankedPassage.of(passage, score, 0) for passage, score in kept)
+        rank = _first_relevant(graded) if expect.retrieval else None
+        result = CaseResult(
+            case=case,
+            turns=(TurnResult(turn.message, expect, top_k, "ranking", "", 0, graded, rank, (), latency),),
+        )
+        results.append(result)
+        if on_case is not None:
+            on_case(result)
     return results

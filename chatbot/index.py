@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -11,6 +9,7 @@ from functools import cached_property, lru_cache
 from .analysis import Analyzer, Query, Vocabulary, vocabulary_of
 from .bm25 import BM25Index, BM25Params
 from .errors import IndexBuildError
+from .forking import available_workers, forked_slices
 from .passages import Passage
 
 __all__ = ["PARALLEL_MIN_PASSAGES", "Hit", "PassageIndex", "analyse_passages", "build_workers"]
@@ -18,23 +17,13 @@ __all__ = ["PARALLEL_MIN_PASSAGES", "Hit", "PassageIndex", "analyse_passages", "
 #: Corpora smaller than this are analysed in one process (forking costs more than it saves).
 PARALLEL_MIN_PASSAGES = 4_000
 
-# What forked analysis workers read: set just before the pool forks, cleared after.
-_job: tuple[Analyzer, Sequence[str]] | None = None
+#: Processes worth using to build an index here (see :mod:`chatbot.forking`).
+build_workers = available_workers
 
 
-def build_workers() -> int:
-    """Processes worth using to build an index here: the CPUs this process may run on, at most 4."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 4))
-
-
-def _analyse_slice(bounds: tuple[int, int]) -> list[list[str]]:
-    assert _job is not None
-    analyzer, texts = _job
-    return [analyzer.terms(text) for text in texts[bounds[0] : bounds[1]]]
+def _analyse_slice(job: tuple[Analyzer, Sequence[str]], start: int, end: int) -> list[list[str]]:
+    analyzer, texts = job
+    return [analyzer.terms(text) for text in texts[start:end]]
 
 
 def analyse_passages(
@@ -43,23 +32,13 @@ def analyse_passages(
     """Index terms of every text, in order; large corpora in ``workers`` forked processes.
 
     Analysis (tokens, Snowball stems, synonym concepts) is pure Python and dominates the
-    build of a large index, so a 20,000-row FAQ is split into one slice per process. The
-    workers are forked (they inherit the analyzer, nothing is pickled on the way in) and
-    return plain term lists. Only a caller with no other threads running should ask for
-    ``workers > 1``: the command line does, the server's reloader does not. Where fork is
-    not available the texts are analysed here, with the same result.
+    build of a large index, so a 20,000-row FAQ is split into one slice per process
+    (:func:`chatbot.forking.forked_slices`; only for callers with no other threads).
     """
-    global _job
-    if workers <= 1 or len(texts) < min_parallel or "fork" not in multiprocessing.get_all_start_methods():
-        return [analyzer.terms(text) for text in texts]
-    step = -(-len(texts) // workers)
-    slices = [(start, min(start + step, len(texts))) for start in range(0, len(texts), step)]
-    _job = (analyzer, texts)
-    try:
-        with multiprocessing.get_context("fork").Pool(len(slices)) as pool:
-            parts = pool.map(_analyse_slice, slices, chunksize=1)
-    finally:
-        _job = None
+    if len(texts) < min_parallel:
+        workers = 1
+    step = -(-len(texts) // max(1, workers))
+    parts = forked_slices(_analyse_slice, (analyzer, texts), len(texts), workers=workers, slice_size=step)
     return [terms for part in parts for terms in part]
 
 

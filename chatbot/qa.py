@@ -16,6 +16,7 @@ from pathlib import Path
 from .bot import Bot
 from .errors import EvalFileError
 from .evaluation import MAX_CHECK_TOP_K, CaseResult, run_batch, run_checks
+from .forking import available_workers
 from .metrics import Thresholds, compute_metrics
 from .qa_reports import Progress, Run, compare, junit_xml, load_baseline, render_table, write_report
 from .question_sets import MAX_TOP_K, load_question_files
@@ -81,6 +82,7 @@ def evaluate(options: EvalOptions, make_bot: Callable[[], Bot], echo: Callable[[
                         out=out,
                         keep_rankings=options.json_out is not None,
                         on_case=progress.step,
+                        workers=available_workers(),
                     )
             except OSError as exc:
                 raise EvalFileError(options.run_out, f"cannot write the run file: {exc.strerror or exc}") from None

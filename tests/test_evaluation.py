@@ -466,3 +466,30 @@ def test_batch_refuses_conversations(runner: CliRunner, faq_file: Path, tmp_path
     conv = write(tmp_path, "c.yaml", "cases:\n  - id: c\n    turns: [{message: a}, {message: b}]\n")
     result = run_eval(runner, conv, "--corpus", faq_file, "--run", tmp_path / "run.jsonl")
     assert result.exit_code == 2 and "conversations cannot be ranked" in result.output
+
+
+def test_a_large_batch_ranked_in_forked_processes_writes_the_same_run(
+    faq_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`chatbot eval --run` ranks a batch of 200+ questions in one process per CPU; the run
+    file and the graded results must be those of the one-process run, in question order."""
+    import io
+
+    import chatbot.evaluation as evaluation
+    from chatbot.question_sets import load_question_set
+
+    words = ["botox last", "microvascular nerve", "twitch sleep", "cost insurance", "artery", "zzzz"]
+    lines = "".join(
+        json.dumps({"id": f"q{n}", "text": words[n % len(words)], "expect_passages": ["r-botox"]}) + "\n"
+        for n in range(130)
+    )
+    sets = [load_question_set(write(tmp_path, "q.jsonl", lines))]
+    bot = Bot.from_settings(Settings(corpus=faq_file))
+    monkeypatch.setattr(evaluation, "PARALLEL_MIN_QUESTIONS", 10)
+    runs = []
+    for workers in (1, 2, 3):
+        out = io.StringIO()
+        results = evaluation.run_batch(bot, sets, top_k=3, out=out, workers=workers)
+        runs.append((out.getvalue(), [(r.case.id, r.turns[0].rank, r.turns[0].ranking) for r in results]))
+    assert runs[0][0].count("\n") == 130 and runs[0][0].startswith('{"id": "q0", ')
+    assert runs[1] == runs[0] and runs[2] == runs[0]
