@@ -35,6 +35,7 @@ THRESHOLDS: dict[str, tuple[list[str], bool]] = {
     "holdout_r9": (["--min-hit3", "0.90", "--max-false-decline", "0.10", "--min-decline", "0.85"], False),
     "holdout_r10": (["--min-hit3", "0.95", "--max-false-decline", "0.10", "--min-decline", "0.90"], False),
     "holdout_r11": (["--min-hit3", "0.80", "--max-false-decline", "0.12", "--min-decline", "0.90"], False),
+    "holdout_r12": (["--min-hit3", "0.95", "--max-false-decline", "0.05", "--min-decline", "0.90"], False),
     "urgent": ([], False),  # urgent recall 1.0 and no false alarm, asserted below
     "conversations": ([], True),
     "smalltalk": ([], True),
