@@ -60,6 +60,7 @@ _TOKEN_ASCII = re.compile(
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 MAX_QUERY_CHARS = 20_000
 _PLAIN_TYPO_MIN_LETTERS = 6  # shortest misspelt stopword or general word that is corrected
+_SYNONYM_TYPO_MIN_LETTERS = 7  # shortest misspelt synonym word (not in the documents) that is corrected
 DURATION_CONCEPT = "duration"
 PERCENT_CONCEPT = "percent"
 _TIME_UNITS = frozenset(
@@ -437,14 +438,39 @@ class Analyzer:
     def _plain_word(self, token: str) -> str | None:
         """The stopword or general word ``token`` misspells by one letter, or None.
 
-        Only words of six letters or more, and never by dropping one of the typed
-        letters ("flying" is not a misspelt "lying"): a question's topic word must not
-        turn into a word that does not count.
+        Only words of six letters or more, or five when a letter was left out ("befor"),
+        and never by dropping one of the typed letters ("flying" is not a misspelt
+        "lying"): a question's topic word must not turn into a word that does not count.
         """
-        if len(token) < _PLAIN_TYPO_MIN_LETTERS:
+        if len(token) < _PLAIN_TYPO_MIN_LETTERS - 1:
             return None
         found = self._plain_words.closest(token)
         if found is None or len(found) < len(token) or edit_distance(token, found, transpositions=True) != 1:
+            return None
+        if len(token) < _PLAIN_TYPO_MIN_LETTERS and len(found) != len(token) + 1:
+            return None
+        return found
+
+    @cached_property
+    def _synonym_words(self) -> Vocabulary:
+        """The single words of the synonym wordings, for misspellings of words the documents lack."""
+        words = {token for wordings in self.synonyms.concepts.values() for wording in wordings
+                 for token in self.tokens(wording) if token.isalpha()}  # fmt: skip
+        return Vocabulary(dict.fromkeys(words, 1))
+
+    def _synonym_word(self, token: str) -> str | None:
+        """The synonym word ``token`` misspells by a left-out letter or two swapped ones.
+
+        Only words of seven letters or more, and never by changing a letter: real words
+        the documents lack are often one changed letter from a synonym ("caller" /
+        "calmer", "shaving" / "shaking"), while "dangrous" and "opration" left one out.
+        """
+        if len(token) < _SYNONYM_TYPO_MIN_LETTERS:
+            return None
+        found = self._synonym_words.closest(token)
+        if found is None or edit_distance(token, found, transpositions=True) != 1:
+            return None
+        if len(found) != len(token) + 1 and sorted(found) != sorted(token):
             return None
         return found
 
@@ -587,12 +613,22 @@ class Analyzer:
                 plain = self._plain_word(token)
                 if plain:  # a misspelt "actually" or "definitely": how it is asked, not reported
                     tokens[i] = plain
+                    continue
+                wording = self._synonym_word(token)
+                if wording:  # a misspelt synonym ("dangrous", "opration"): reported like any correction
+                    corrections.append(Correction(original=token, corrected=wording))
+                    tokens[i] = wording
         terms, words = self._analyse(tokens, query=True)
         return Query(text=text, terms=tuple(terms), words=tuple(words), corrections=tuple(corrections))
 
 
 def vocabulary_of(analyzer: Analyzer, texts: Iterable[str]) -> Vocabulary:
-    """Count the alphabetic surface words of ``texts``."""
+    """Count the alphabetic surface words of ``texts``.
+
+    (The synonym wordings were tried as correction targets too, and dropped: real words
+    the corpus lacks were "corrected" into them, "caller" into "calmer", "shave" into
+    "shake".)
+    """
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(token for token in analyzer.tokens(text) if token.isalpha())

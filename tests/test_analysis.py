@@ -253,3 +253,24 @@ def test_a_real_word_is_not_corrected_into_a_word_with_another_first_letter(bot:
     # "round" is one letter from the corpus word "around"; typing rarely gets a first letter wrong.
     query = bot.index.query(f"how long does one {word} of botox last")
     assert word not in [correction.original for correction in query.corrections]
+
+
+@pytest.mark.parametrize(
+    ("question", "wrong", "right"),
+    [("how dangrous is mvd", "dangrous", "dangerous"), ("is the opration painful", "opration", "operation")],
+)
+def test_a_long_misspelt_synonym_is_corrected(bot: Bot, question: str, wrong: str, right: str) -> None:
+    corrections = {(c.original, c.corrected) for c in bot.index.query(question).corrections}
+    assert (wrong, right) in corrections
+
+
+@pytest.mark.parametrize("word", ["caller", "shave"])
+def test_a_short_real_word_is_not_turned_into_a_synonym(bot: Bot, word: str) -> None:
+    # one letter from "calmer" and "shake", both synonym wordings the documents lack
+    assert word not in [c.original for c in bot.index.query(f"{word} asks about mvd").corrections]
+
+
+@pytest.mark.parametrize("question", ["wat r the risks of mvd", "hwo long is recovery befor work"])
+def test_function_words_typed_on_a_phone_are_not_the_subject(bot: Bot, question: str) -> None:
+    topical = [word.surface for word in bot.index.query(question).words if not word.general]
+    assert not {"wat", "r", "hwo", "befor"} & set(topical)
