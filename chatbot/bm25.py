@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from .errors import IndexBuildError
 
-__all__ = ["BM25Index", "BM25Params", "ScoredPassage", "top_positions"]
+__all__ = ["BM25Index", "BM25Params", "EncodedTerms", "ScoredPassage", "top_positions"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -103,20 +103,56 @@ def top_positions(scores: FloatArray, k: int) -> IntArray:
     return candidates[order].astype(np.int64, copy=False)
 
 
-class BM25Index:
-    """Inverted BM25+ index over ``corpus`` (one term list per passage)."""
+@dataclass(frozen=True)
+class EncodedTerms:
+    """Passages' term lists as term ids: what the index is built from.
 
-    def __init__(self, corpus: Sequence[Sequence[str]], *, params: BM25Params | None = None) -> None:
-        if not corpus:
+    ``vocabulary[i]`` is term id ``i``, in order of first occurrence; ``lengths`` holds each
+    passage's number of terms and ``flat`` every passage's term ids, one after another.
+    Parts encoded separately (by forked workers) merge into the encoding of the whole.
+    """
+
+    vocabulary: list[str]
+    lengths: npt.NDArray[np.int64]
+    flat: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, corpus: Sequence[Sequence[str]]) -> EncodedTerms:
+        """Encode term lists (map/__getitem__ keep the pass over every term in C)."""
+        ids: dict[str, int] = {term: i for i, term in enumerate(dict.fromkeys(chain.from_iterable(corpus)))}
+        lengths = np.fromiter(map(len, corpus), dtype=np.int64, count=len(corpus))
+        flat = np.fromiter(map(ids.__getitem__, chain.from_iterable(corpus)), dtype=np.int64, count=int(lengths.sum()))
+        return cls(vocabulary=list(ids), lengths=lengths, flat=flat)
+
+    @classmethod
+    def merge(cls, parts: Sequence[EncodedTerms]) -> EncodedTerms:
+        """The encoding of the parts' passages in order: the same ids as encoding them at once."""
+        if len(parts) == 1:
+            return parts[0]
+        ids: dict[str, int] = {}
+        flats, lengths = [], []
+        for part in parts:
+            remap = np.fromiter(
+                (ids.setdefault(term, len(ids)) for term in part.vocabulary), dtype=np.int64, count=len(part.vocabulary)
+            )
+            flats.append(remap[part.flat])
+            lengths.append(part.lengths)
+        return cls(vocabulary=list(ids), lengths=np.concatenate(lengths), flat=np.concatenate(flats))
+
+
+class BM25Index:
+    """Inverted BM25+ index over ``corpus`` (one term list per passage, or their encoding)."""
+
+    def __init__(self, corpus: Sequence[Sequence[str]] | EncodedTerms, *, params: BM25Params | None = None) -> None:
+        encoded = corpus if isinstance(corpus, EncodedTerms) else EncodedTerms.of(corpus)
+        if not len(encoded.lengths):
             raise IndexBuildError("cannot build a BM25 index over an empty corpus")
         self.params = params or BM25Params()
-        self.size = n = len(corpus)
-        # Term ids for every token, in passage order; one sort groups them by term.
-        # Ids in order of first occurrence; map/__getitem__ keep the pass over every token in C.
-        ids: dict[str, int] = {term: i for i, term in enumerate(dict.fromkeys(chain.from_iterable(corpus)))}
-        lengths = np.fromiter(map(len, corpus), dtype=np.int64, count=n)
+        self.size = n = len(encoded.lengths)
+        # Term ids for every token, in passage order (first occurrence first); one sort groups them by term.
+        ids: dict[str, int] = {term: i for i, term in enumerate(encoded.vocabulary)}
+        lengths, flat = encoded.lengths, encoded.flat
         total = int(lengths.sum())
-        flat = np.fromiter(map(ids.__getitem__, chain.from_iterable(corpus)), dtype=np.int64, count=total)
         self.avgdl = total / n if total else 1.0
         passage_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
         pairs, tf = np.unique(flat * n + passage_of, return_counts=True)  # sorted by term, then passage

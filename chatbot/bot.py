@@ -150,7 +150,7 @@ class Bot:
         """Load the corpus named by the settings and build its index.
 
         ``workers`` > 1 analyses a large corpus in that many forked processes (see
-        :func:`chatbot.index.analyse_passages`); only for callers with no other threads.
+        :func:`chatbot.index.encode_passages`); only for callers with no other threads.
         """
         settings = settings or Settings()
         root = settings.corpus or bundled_corpus_dir()

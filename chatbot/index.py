@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from .analysis import Analyzer, Query, Vocabulary, vocabulary_of
-from .bm25 import BM25Index, BM25Params
+from .bm25 import BM25Index, BM25Params, EncodedTerms
 from .errors import IndexBuildError
 from .forking import available_workers, forked_slices
 from .passages import Passage
 
-__all__ = ["PARALLEL_MIN_PASSAGES", "Hit", "PassageIndex", "analyse_passages", "build_workers"]
+__all__ = ["PARALLEL_MIN_PASSAGES", "Hit", "PassageIndex", "encode_passages", "build_workers"]
 
 #: Corpora smaller than this are analysed in one process (forking costs more than it saves).
 PARALLEL_MIN_PASSAGES = 4_000
@@ -21,25 +21,27 @@ PARALLEL_MIN_PASSAGES = 4_000
 build_workers = available_workers
 
 
-def _analyse_slice(job: tuple[Analyzer, Sequence[str]], start: int, end: int) -> list[list[str]]:
+def _encode_slice(job: tuple[Analyzer, Sequence[str]], start: int, end: int) -> EncodedTerms:
     analyzer, texts = job
-    return [analyzer.terms(text) for text in texts[start:end]]
+    return EncodedTerms.of([analyzer.terms(text) for text in texts[start:end]])
 
 
-def analyse_passages(
+def encode_passages(
     analyzer: Analyzer, texts: Sequence[str], *, workers: int = 1, min_parallel: int = PARALLEL_MIN_PASSAGES
-) -> list[list[str]]:
-    """Index terms of every text, in order; large corpora in ``workers`` forked processes.
+) -> EncodedTerms:
+    """Index terms of every text, encoded as term ids; large corpora in ``workers`` forked processes.
 
     Analysis (tokens, Snowball stems, synonym concepts) is pure Python and dominates the
     build of a large index, so a 20,000-row FAQ is split into one slice per process
-    (:func:`chatbot.forking.forked_slices`; only for callers with no other threads).
+    (:func:`chatbot.forking.forked_slices`; only for callers with no other threads). Each
+    worker sends back its slice as term ids and its own vocabulary, not a string per
+    term, and the parts merge into exactly the encoding of one pass over all texts.
     """
     if len(texts) < min_parallel:
         workers = 1
     step = -(-len(texts) // max(1, workers))
-    parts = forked_slices(_analyse_slice, (analyzer, texts), len(texts), workers=workers, slice_size=step)
-    return [terms for part in parts for terms in part]
+    parts = forked_slices(_encode_slice, (analyzer, texts), len(texts), workers=workers, slice_size=max(1, step))
+    return EncodedTerms.merge(list(parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,8 @@ class PassageIndex:
             raise IndexBuildError("no passages to index; the corpus has no text")
         self.passages = tuple(passages)
         self.analyzer = analyzer
-        terms = analyse_passages(analyzer, [passage.search_text for passage in self.passages], workers=workers)
-        self.bm25 = BM25Index(terms, params=params)
+        encoded = encode_passages(analyzer, [passage.search_text for passage in self.passages], workers=workers)
+        self.bm25 = BM25Index(encoded, params=params)
         self.known_terms = self.bm25.terms
         self._by_id = {passage.id: i for i, passage in enumerate(self.passages)}
         self._terms_of = lru_cache(maxsize=4096)(self._passage_terms)

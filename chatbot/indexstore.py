@@ -386,7 +386,7 @@ def load_or_build(settings: Settings, *, save_built: bool = True, workers: int =
     """The saved index when its fingerprint matches, else a fresh build (saved when possible).
 
     ``workers`` > 1 lets a fresh build of a large corpus analyse in forked processes
-    (:func:`chatbot.index.analyse_passages`): only for a caller with no other threads.
+    (:func:`chatbot.index.encode_passages`): only for a caller with no other threads.
     """
     started = time.perf_counter()
     digest = fingerprint(settings)

@@ -109,12 +109,21 @@ def test_bm25_parameters_come_from_settings(corpus_dir: Path) -> None:
 
 def test_a_large_corpus_analysed_in_parallel_gets_the_same_terms(bot: Bot) -> None:
     """`chatbot eval --run` and the other commands analyse a large corpus in forked
-    processes; the terms, in passage order, must be those of the one-process build."""
-    from chatbot.index import analyse_passages
+    processes; the encoded terms must be those of the one-process build, term ids included,
+    and so must the index built from them."""
+    from chatbot.bm25 import BM25Index, EncodedTerms
+    from chatbot.index import encode_passages
 
     texts = [p.search_text for p in bot.index.passages] * 3
     analyzer = bot.index.analyzer
-    one = analyse_passages(analyzer, texts, workers=1)
-    assert analyse_passages(analyzer, texts, workers=2, min_parallel=2) == one
-    assert analyse_passages(analyzer, texts, workers=3, min_parallel=2) == one
-    assert one[0] == analyzer.terms(texts[0]) and len(one) == len(texts)
+    reference = EncodedTerms.of([analyzer.terms(text) for text in texts])
+    for workers in (1, 2, 3):
+        encoded = encode_passages(analyzer, texts, workers=workers, min_parallel=2)
+        assert encoded.vocabulary == reference.vocabulary
+        np.testing.assert_array_equal(encoded.lengths, reference.lengths)
+        np.testing.assert_array_equal(encoded.flat, reference.flat)
+    built, direct = BM25Index(encode_passages(analyzer, texts, workers=2, min_parallel=2)), BM25Index(
+        [analyzer.terms(text) for text in texts]
+    )
+    query = bot.index.query("how long does botox last").terms
+    np.testing.assert_array_equal(built.scores(query), direct.scores(query))
