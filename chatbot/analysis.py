@@ -404,7 +404,7 @@ class Vocabulary:
                 # often is one letter from a corpus word at its start ("round" -> "around").
                 continue
             distance = edit_distance(word, candidate, transpositions=True)
-            if distance > limit or (len(word) == 4 and (len(candidate) != 5 or candidate[0] != word[0])):
+            if distance > limit or (len(word) == 4 and len(candidate) != 5):
                 continue
             if distance == 2 and not _typo_like(word, candidate):
                 continue
@@ -412,6 +412,12 @@ class Vocabulary:
             if best is None or key < best:
                 best = key
         return best[2] if best else None
+
+
+def _one_letter_from(words: Vocabulary, token: str) -> str | None:
+    """The word of ``words`` nearest ``token`` when it is exactly one edit away, else None."""
+    found = words.closest(token)
+    return found if found is not None and edit_distance(token, found, transpositions=True) == 1 else None
 
 
 class Analyzer:
@@ -444,8 +450,8 @@ class Analyzer:
         """
         if len(token) < _PLAIN_TYPO_MIN_LETTERS - 1:
             return None
-        found = self._plain_words.closest(token)
-        if found is None or len(found) < len(token) or edit_distance(token, found, transpositions=True) != 1:
+        found = _one_letter_from(self._plain_words, token)
+        if found is None or len(found) < len(token):
             return None
         if len(token) < _PLAIN_TYPO_MIN_LETTERS and len(found) != len(token) + 1:
             return None
@@ -467,10 +473,8 @@ class Analyzer:
         """
         if len(token) < _SYNONYM_TYPO_MIN_LETTERS:
             return None
-        found = self._synonym_words.closest(token)
-        if found is None or edit_distance(token, found, transpositions=True) != 1:
-            return None
-        if len(found) != len(token) + 1 and sorted(found) != sorted(token):
+        found = _one_letter_from(self._synonym_words, token)
+        if found is None or (len(found) != len(token) + 1 and sorted(found) != sorted(token)):
             return None
         return found
 

@@ -285,8 +285,7 @@ class Bot:
         if not decision.answer or not hits:
             declined = self.not_found(query)
             return dataclasses.replace(declined, reply=prefix + declined.reply, context=token, personal_advice=personal)
-        asked = question_parts(message)
-        if query.text in asked:  # one question of several was answered: say which
+        if query.text != message and query.text in question_parts(message):  # one question of several: say which
             prefix += (
                 f'Your message asks more than one thing; this answers "{query.text.rstrip("?")}". '
                 "Please ask the other part on its own. "

@@ -24,7 +24,7 @@ from .answer import Reply, ReplyType
 from .bot import Bot
 from .config import Settings, load_settings
 from .errors import ChatbotError, ConfigError, CorpusError
-from .index import build_workers
+from .forking import available_workers
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,7 +62,7 @@ def make_settings(config_path: Path | None, **overrides: Any) -> Settings:
 def make_bot(settings: Settings) -> Bot:
     """The bot for a command (single-threaded here, so a large corpus is analysed in parallel)."""
     try:
-        return Bot.from_settings(settings, workers=build_workers())
+        return Bot.from_settings(settings, workers=available_workers())
     except CorpusError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -336,7 +336,7 @@ def serve(
 
     settings = make_settings(config_path, corpus=corpus, host=host, port=port, workers=workers, threads=threads)
     try:  # the saved index when it matches the files and settings, else a fresh build (then saved)
-        holder = BotHolder.start(settings, workers=build_workers())
+        holder = BotHolder.start(settings, workers=available_workers())
     except ChatbotError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -32,7 +32,6 @@ from .analysis import CONCEPT_PREFIX, Query, stem
 from .errors import RequestError
 
 __all__ = [
-    "refers_back",
     "MAX_TOKEN_CHARS",
     "MAX_TOPIC_WORDS",
     "Context",
@@ -40,6 +39,7 @@ __all__ = [
     "decode_context",
     "encode_context",
     "plan_turn",
+    "refers_back",
 ]
 
 MAX_TOKEN_CHARS = 512

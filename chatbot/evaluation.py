@@ -389,9 +389,16 @@ def rank_positions(bot: Bot, text: str, top_k: int) -> tuple[list[int], list[flo
 PARALLEL_MIN_QUESTIONS = 200
 _BATCH_SLICE = 50  # questions per slice: the progress bar moves a slice at a time
 
-# A batch as forked workers see it: bot, question texts and ids, top_k, the per-passage
-# line prefixes (empty: no run file) and whether whole rankings are kept (--json).
-_BatchJob = tuple[Bot, list[str], list[str], int, list[str], bool]
+@dataclass(frozen=True)
+class _BatchJob:
+    """A batch as the (forked) workers see it."""
+
+    bot: Bot
+    texts: list[str]
+    ids: list[str]
+    top_k: int
+    prefixes: list[str]  # per passage, the start of its run-file entry; empty: no run file
+    keep: bool  # whole rankings kept (--json), else the first DEPTH
 
 
 def _run_line(question_id: str, positions: list[int], scores: list[float], prefixes: list[str]) -> str:
@@ -404,14 +411,13 @@ def _run_line(question_id: str, positions: list[int], scores: list[float], prefi
 
 def _rank_slice(job: _BatchJob, start: int, end: int) -> list[tuple[list[int], list[float], float, str]]:
     """Questions ``start:end`` of a batch: kept positions and scores, latency (ms), run-file line."""
-    bot, texts, ids, top_k, prefixes, keep = job
     ranked = []
     for i in range(start, end):
         started = time.perf_counter()
-        positions, scores = rank_positions(bot, texts[i], top_k)
+        positions, scores = rank_positions(job.bot, job.texts[i], job.top_k)
         latency = (time.perf_counter() - started) * 1000
-        line = _run_line(ids[i], positions, scores, prefixes) if prefixes else ""
-        depth = len(positions) if keep else DEPTH
+        line = _run_line(job.ids[i], positions, scores, job.prefixes) if job.prefixes else ""
+        depth = len(positions) if job.keep else DEPTH
         ranked.append((positions[:depth], scores[:depth], latency, line))
     return ranked
 
@@ -451,7 +457,7 @@ def run_batch(
             for p in passages
         ]
     texts = [case.turns[0].message for _qs, case in cases]
-    job: _BatchJob = (bot, texts, [case.id for _qs, case in cases], top_k, prefixes, keep_rankings)
+    job = _BatchJob(bot, texts, [case.id for _qs, case in cases], top_k, prefixes, keep_rankings)
     if len(cases) < PARALLEL_MIN_QUESTIONS:
         workers = 1
     ranked = (row for part in forked_slices(_rank_slice, job, len(cases), workers=workers, slice_size=_BATCH_SLICE)

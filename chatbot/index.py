@@ -9,17 +9,13 @@ from functools import cached_property, lru_cache
 from .analysis import Analyzer, Query, Vocabulary, vocabulary_of
 from .bm25 import BM25Index, BM25Params, EncodedTerms
 from .errors import IndexBuildError
-from .forking import available_workers, forked_slices
+from .forking import forked_slices
 from .passages import Passage
 
-__all__ = ["PARALLEL_MIN_PASSAGES", "Hit", "PassageIndex", "encode_passages", "build_workers"]
+__all__ = ["PARALLEL_MIN_PASSAGES", "Hit", "PassageIndex", "encode_passages"]
 
 #: Corpora smaller than this are analysed in one process (forking costs more than it saves).
 PARALLEL_MIN_PASSAGES = 4_000
-
-#: Processes worth using to build an index here (see :mod:`chatbot.forking`).
-build_workers = available_workers
-
 
 def _encode_slice(job: tuple[Analyzer, Sequence[str]], start: int, end: int) -> EncodedTerms:
     analyzer, texts = job
