@@ -263,12 +263,14 @@ def test_loading_errors_and_retry(new_page: Any, server: Server, problems: PageP
         if kind == "rate_limit":
             screenshot(page, "chat-error-429")
 
-    def slow(route: Any) -> None:
-        response = route.fetch()
-        time.sleep(0.8)
-        route.fulfill(response=response)
+    # Hold the request until the loading state has been checked. (A handler that sleeps
+    # can run inside click() and answer before the check starts, so it would be flaky.)
+    held: list[Any] = []
 
-    page.route("**/api/chat", slow)
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    page.route("**/api/chat", hold)
     page.get_by_role("button", name="Try again").click()
     loading = page.locator("[data-loading]")
     loading.wait_for(state="visible")
@@ -276,6 +278,12 @@ def test_loading_errors_and_retry(new_page: Any, server: Server, problems: PageP
     assert loading.locator(".cc-dots span").first.evaluate("el => getComputedStyle(el).animationName") == "none", (
         "no animation when the visitor asks for reduced motion"
     )
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held, "the retry sent the question again"
+    assert loading.is_visible(), "the loading state stays while the answer is on its way"
+    held[0].continue_()
     page.locator("[data-role=bot]").first.wait_for()
     assert not loading.is_visible()
     assert not page.locator("[data-error]").is_visible()
