@@ -29,10 +29,11 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -44,7 +45,10 @@ from .bot import Bot
 from .config import Settings
 from .errors import RequestError
 
-__all__ = ["MAX_JSON_DEPTH", "ApiState", "create_app", "parse_json"]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["MAX_JSON_DEPTH", "ApiState", "SecurityHeaders", "create_app", "parse_json"]
 
 log = logging.getLogger("chatbot.api")
 
@@ -52,6 +56,8 @@ log = logging.getLogger("chatbot.api")
 MAX_JSON_DEPTH = 8
 CHAT_FIELDS = frozenset({"message", "context", "top_k"})
 MAX_TOP_K = 20
+#: Where :class:`SecurityHeaders` puts the request id in the WSGI environment.
+REQUEST_ID_KEY = "chatbot.request_id"
 
 _STATUS_CODES = {
     400: "bad_request",
@@ -95,7 +101,9 @@ class ReplyCache:
 
     @staticmethod
     def key(message: str, context: str | None, top_k: int | None) -> bytes:
-        raw = json.dumps([message, context, top_k], ensure_ascii=False).encode("utf-8", "surrogatepass")
+        # Lengths first, so no two different requests join into the same text.
+        context_part = "-" if context is None else f"{len(context)}:{context}"
+        raw = f"{top_k}|{len(message)}:{message}|{context_part}".encode("utf-8", "surrogatepass")
         return hashlib.sha256(raw).digest()
 
     def get(self, bot: Bot, key: bytes) -> tuple[bytes, str, int] | None:
@@ -189,7 +197,7 @@ def parse_json(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
 
 def read_json_body() -> Any:
     """The request's JSON body, after the media type and size checks."""
-    mimetype = request.mimetype
+    mimetype = request.environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
     if mimetype != "application/json" and not (mimetype.startswith("application/") and mimetype.endswith("+json")):
         raise RequestError(
             "unsupported_media_type",
@@ -415,6 +423,17 @@ def content_security_policy(settings: Settings) -> str:
     )
 
 
+def security_headers(settings: Settings) -> dict[str, str]:
+    """The headers every response carries (see :class:`SecurityHeaders`)."""
+    return {
+        "Content-Security-Policy": content_security_policy(settings),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+
+
 #: Endpoints counted by the rate limit (health and the description are not).
 LIMITED_ENDPOINTS = frozenset({"api.chat", "api.documents", "api.document"})
 
@@ -442,10 +461,36 @@ def make_limiter(settings: Settings) -> Limiter:
 
 def request_id() -> str:
     """This request's id (in the X-Request-Id header and in every log line about it)."""
-    if "request_id" not in g:
-        g.request_id = os.urandom(8).hex()
-    found: str = g.request_id
+    found: str | None = request.environ.get(REQUEST_ID_KEY)
+    if found is None:  # pragma: no cover - SecurityHeaders sets it before the app runs
+        found = request.environ[REQUEST_ID_KEY] = os.urandom(8).hex()
     return found
+
+
+class SecurityHeaders:
+    """WSGI middleware: the security headers and an ``X-Request-Id`` on every response.
+
+    The headers are the same on every response, so they are built once and added as
+    they are sent (any the app set itself are replaced), which costs far less than
+    setting each on every response object.
+    """
+
+    def __init__(self, app: WSGIApplication, headers: dict[str, str]) -> None:
+        self.app = app
+        self.headers = list(headers.items())
+        self._names = frozenset(name.lower() for name in [*headers, "X-Request-Id"])
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        rid = environ[REQUEST_ID_KEY] = os.urandom(8).hex()
+        names, extra = self._names, self.headers
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            kept = [header for header in headers if header[0].lower() not in names]
+            kept += extra
+            kept.append(("X-Request-Id", rid))
+            return start_response(status, kept, exc_info)
+
+        return self.app(environ, start)
 
 
 def _pages_blueprint() -> Blueprint | None:
@@ -486,19 +531,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Flas
     if pages is not None:
         app.register_blueprint(pages)
 
-    policy = content_security_policy(settings)
-
-    @app.after_request
-    def security_headers(response: Response) -> Response:
-        headers = response.headers
-        headers["Content-Security-Policy"] = policy
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        headers["X-Request-Id"] = request_id()
-        return response
-
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, security_headers(settings))  # type: ignore[method-assign]
     app.register_error_handler(RequestError, handle_request_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -241,30 +241,76 @@ def index(as_json: bool, corpus: Path | None, config_path: Path | None) -> None:
 
 @main.command("eval")
 @click.argument("questions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--top-k", type=click.IntRange(1, 1000), default=None,
-              help="Passages per question: the file's top_k by default (else 3; 100 with --run). "
-              "Up to 20, or 1000 with --run.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write every case with its full ranked list of passages and scores as JSON (for --baseline).")
-@click.option("--run", "run_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Batch mode: rank every question and write one JSON line per question (for external benchmarks).")
-@click.option("--junit", "junit_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write JUnit XML for CI systems.")
-@click.option("--report", "report_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write a readable report, failing cases first: Markdown (.md) or HTML (.html).")
+@click.option(
+    "--top-k",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="Passages per question: the file's top_k by default (else 3; 100 with --run). Up to 20, or 1000 with --run.",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write every case with its full ranked list of passages and scores as JSON (for --baseline).",
+)
+@click.option(
+    "--run",
+    "run_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Batch mode: rank every question and write one JSON line per question (for external benchmarks).",
+)
+@click.option(
+    "--junit",
+    "junit_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write JUnit XML for CI systems.",
+)
+@click.option(
+    "--report",
+    "report_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a readable report, failing cases first: Markdown (.md) or HTML (.html).",
+)
 @click.option("--min-hit1", type=click.FloatRange(0, 1), default=None, help="Fail unless hit@1 is at least X.")
 @click.option("--min-hit3", type=click.FloatRange(0, 1), default=None, help="Fail unless hit@3 is at least X.")
-@click.option("--min-decline", type=click.FloatRange(0, 1), default=None,
-              help="Fail unless at least X of the unanswerable questions get 'not found'.")
-@click.option("--max-false-decline", type=click.FloatRange(0, 1), default=None,
-              help="Fail if more than X of the answerable questions get 'not found'.")
-@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="An earlier --json output: list the cases that got better or worse.")
+@click.option(
+    "--min-decline",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Fail unless at least X of the unanswerable questions get 'not found'.",
+)
+@click.option(
+    "--max-false-decline",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Fail if more than X of the answerable questions get 'not found'.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="An earlier --json output: list the cases that got better or worse.",
+)
 @corpus_options
-def eval_command(questions: tuple[Path, ...], top_k: int | None, json_out: Path | None, run_out: Path | None,
-                 junit_out: Path | None, report_out: Path | None, min_hit1: float | None, min_hit3: float | None,
-                 min_decline: float | None, max_false_decline: float | None, baseline: Path | None,
-                 corpus: Path | None, config_path: Path | None) -> None:
+def eval_command(
+    questions: tuple[Path, ...],
+    top_k: int | None,
+    json_out: Path | None,
+    run_out: Path | None,
+    junit_out: Path | None,
+    report_out: Path | None,
+    min_hit1: float | None,
+    min_hit3: float | None,
+    min_decline: float | None,
+    max_false_decline: float | None,
+    baseline: Path | None,
+    corpus: Path | None,
+    config_path: Path | None,
+) -> None:
     """Check the chatbot against question sets, before a release or a corpus change.
 
     QUESTIONS are question files (YAML, CSV or JSONL) or folders of them. Each case
@@ -288,10 +334,16 @@ def eval_command(questions: tuple[Path, ...], top_k: int | None, json_out: Path 
 
     settings = make_settings(config_path, corpus=corpus)
     options = EvalOptions(
-        questions=questions, top_k=top_k, json_out=json_out, run_out=run_out, junit_out=junit_out,
-        report_out=report_out, baseline=baseline,
-        thresholds=Thresholds(min_hit1=min_hit1, min_hit3=min_hit3, min_decline=min_decline,
-                              max_false_decline=max_false_decline),
+        questions=questions,
+        top_k=top_k,
+        json_out=json_out,
+        run_out=run_out,
+        junit_out=junit_out,
+        report_out=report_out,
+        baseline=baseline,
+        thresholds=Thresholds(
+            min_hit1=min_hit1, min_hit3=min_hit3, min_decline=min_decline, max_false_decline=max_false_decline
+        ),
     )
 
     def build() -> Bot:

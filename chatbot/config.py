@@ -362,7 +362,7 @@ def load_settings(
     for name, raw in env.items():
         if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
             continue
-        key = name[len(ENV_PREFIX):].lower()
+        key = name[len(ENV_PREFIX) :].lower()
         if key not in _FIELDS:
             known = ", ".join(ENV_PREFIX + k.upper() for k in sorted(_FIELDS))
             raise ConfigError(key, f"unknown environment variable {name}; known: {known}", source="environment")

@@ -389,6 +389,7 @@ def rank_positions(bot: Bot, text: str, top_k: int) -> tuple[list[int], list[flo
 PARALLEL_MIN_QUESTIONS = 200
 _BATCH_SLICE = 50  # questions per slice: the progress bar moves a slice at a time
 
+
 @dataclass(frozen=True)
 class _BatchJob:
     """A batch as the (forked) workers see it."""

@@ -17,6 +17,7 @@ __all__ = ["PARALLEL_MIN_PASSAGES", "Hit", "PassageIndex", "encode_passages"]
 #: Corpora smaller than this are analysed in one process (forking costs more than it saves).
 PARALLEL_MIN_PASSAGES = 4_000
 
+
 def _encode_slice(job: tuple[Analyzer, Sequence[str]], start: int, end: int) -> EncodedTerms:
     analyzer, texts = job
     return EncodedTerms.of([analyzer.terms(text) for text in texts[start:end]])

@@ -71,9 +71,7 @@ class CorpusReport:
 def corpus_report(bot: Bot) -> CorpusReport:
     """Summarise documents, sections and passages; warn about empty sections and duplicates."""
     warnings = list(bot.corpus.warnings)
-    by_section: Counter[tuple[str, tuple[str, ...]]] = Counter(
-        (p.document_id, p.section_path) for p in bot.passages
-    )
+    by_section: Counter[tuple[str, tuple[str, ...]]] = Counter((p.document_id, p.section_path) for p in bot.passages)
     summaries = []
     for document in bot.corpus.documents:
         sections: list[tuple[str, int]] = []

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate as validate_spec
 
-from chatbot.api import create_app, json_depth, parse_json
+from chatbot.api import ReplyCache, create_app, json_depth, parse_json
 from chatbot.bot import Bot
 from chatbot.cli import main
 from chatbot.config import Settings
@@ -182,6 +182,21 @@ def test_security_headers_on_every_response(client: FlaskClient) -> None:
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
         assert headers["X-Request-Id"]
+        for name in ("Content-Security-Policy", "X-Content-Type-Options", "X-Request-Id"):
+            assert len(headers.getlist(name)) == 1, f"{name} is sent once"
+
+
+def test_each_request_has_its_own_id(client: FlaskClient) -> None:
+    ids = {client.get("/api/health").headers["X-Request-Id"] for _ in range(5)}
+    assert len(ids) == 5
+
+
+def test_the_cache_tells_apart_requests_that_join_into_the_same_text() -> None:
+    key = ReplyCache.key
+    assert key("a|1:b", None, None) != key("a", "b", None)
+    assert key("a", "1:b", None) != key("a", "b", 1)
+    assert key("a", None, None) != key("a", "-", None)
+    assert key("a", None, None) == key("a", None, None)
 
 
 def test_frame_ancestors_from_settings(bot: Bot) -> None:

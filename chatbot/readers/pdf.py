@@ -35,9 +35,7 @@ from .outline import Outline, clean
 _BULLET = re.compile(r"^\s*(?:[•·▪◦‣\-–—*]|\d{1,3}[.)])\s+\S")
 _SYMBOL_BULLET = re.compile(r"^\s*[•·▪◦‣\-–—*]\s+\S")
 # Lines are whitespace-folded, so single optional spaces suffice (and nothing is ambiguous).
-_PAGE_NUMBER = re.compile(
-    r"^(?:page ?)?[-–—]? ?\d{1,4}(?: ?[-–—])?(?: ?(?:of|/|von|de|sur) ?\d{1,4})?$", re.IGNORECASE
-)
+_PAGE_NUMBER = re.compile(r"^(?:page ?)?[-–—]? ?\d{1,4}(?: ?[-–—])?(?: ?(?:of|/|von|de|sur) ?\d{1,4})?$", re.IGNORECASE)
 _BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold|,b$", re.IGNORECASE)
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"')\]]?$")
 _JUNK_TITLE = re.compile(r"^(untitled|microsoft word|document\d*$)|\.(docx?|pdf|odt|rtf)$", re.IGNORECASE)

@@ -38,9 +38,7 @@ def content_span(raw: str, start: int) -> tuple[int, int]:
     return start + stripped_left, start + max(stripped_right, stripped_left)
 
 
-def build_blocks(
-    lines: Iterable[Line], *, title: str, text: str
-) -> tuple[tuple[Block, ...], tuple[Heading, ...]]:
+def build_blocks(lines: Iterable[Line], *, title: str, text: str) -> tuple[tuple[Block, ...], tuple[Heading, ...]]:
     """Group lines into blocks; each block carries the heading path above it."""
     blocks: list[Block] = []
     headings: list[Heading] = []
