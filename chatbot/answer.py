@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+import orjson
+
 from .analysis import CONCEPT_PREFIX, Correction, Query, stem
 from .index import Hit, PassageIndex
 from .passages import Passage, split_sentences
@@ -125,61 +127,19 @@ class Reply:
             "schema_version": REPLY_SCHEMA_VERSION,
         }
 
-    def to_json(self) -> str:
-        """``json.dumps(self.to_dict(), ensure_ascii=False)``, the same text, made faster.
+    def to_json_bytes(self) -> bytes:
+        """The reply as UTF-8 JSON (what ``POST /api/chat`` sends).
 
-        The quoted passages are most of a reply; each passage's text and citation are
-        encoded once and kept (they come from the corpus, never from the visitor), and
-        spliced into the rest of the reply encoded as usual.
+        Encoded by orjson, several times faster than ``json.dumps`` on a reply that
+        quotes three passages. Only a visitor's own words can hold a lone surrogate
+        (``"\\ud800"`` in the request), which UTF-8 cannot carry: such a reply is
+        encoded by ``json`` with the surrogate sent as "?".
         """
-        if not self.passages:
-            return json.dumps(self.to_dict(), ensure_ascii=False)
-        parts = []
-        for passage in self.passages:
-            score = round(passage.score, 6)
-            if not math.isfinite(score):  # pragma: no cover - BM25 scores are finite
-                return json.dumps(self.to_dict(), ensure_ascii=False)
-            parts.append(
-                f'{{"id": {_encoded(passage.id)}, "text": {_encoded(passage.text)}, "score": {score!r}, '
-                f'"citation": {_encoded_citation(passage.citation)}, '
-                f'"matched_terms": {_encoded_terms(passage.matched_terms)}}}'
-            )
-        rest = json.dumps(dataclasses.replace(self, passages=()).to_dict(), ensure_ascii=False)
-        # A quote inside a JSON string is escaped, so this can only be the field itself.
-        return rest.replace('"passages": [], ', f'"passages": [{", ".join(parts)}], ', 1)
-
-
-_ENCODED: dict[str, str] = {}
-_ENCODED_CITATIONS: dict[Citation, str] = {}
-_ENCODED_TERMS: dict[tuple[str, ...], str] = {}
-_ENCODED_MAX = 4096
-
-
-def _encoded(text: str) -> str:
-    found = _ENCODED.get(text)
-    if found is None:
-        if len(_ENCODED) >= _ENCODED_MAX:
-            _ENCODED.clear()
-        found = _ENCODED[text] = json.dumps(text, ensure_ascii=False)
-    return found
-
-
-def _encoded_terms(terms: tuple[str, ...]) -> str:
-    found = _ENCODED_TERMS.get(terms)
-    if found is None:
-        if len(_ENCODED_TERMS) >= _ENCODED_MAX:
-            _ENCODED_TERMS.clear()
-        found = _ENCODED_TERMS[terms] = json.dumps(list(terms), ensure_ascii=False)
-    return found
-
-
-def _encoded_citation(citation: Citation) -> str:
-    found = _ENCODED_CITATIONS.get(citation)
-    if found is None:
-        if len(_ENCODED_CITATIONS) >= _ENCODED_MAX:
-            _ENCODED_CITATIONS.clear()
-        found = _ENCODED_CITATIONS[citation] = json.dumps(citation.to_dict(), ensure_ascii=False)
-    return found
+        data = self.to_dict()
+        try:
+            return orjson.dumps(data)
+        except orjson.JSONEncodeError:
+            return json.dumps(data, ensure_ascii=False).encode("utf-8", "replace")
 
 
 @dataclass(frozen=True, slots=True)

@@ -259,7 +259,7 @@ def chat() -> Response:
     cached = current.cache.get(bot, key)
     if cached is None:
         reply = bot.ask(message, context=context, top_k=top_k)
-        body = reply.to_json().encode("utf-8", "replace")  # lone surrogates -> "?"
+        body = reply.to_json_bytes()
         kind, passages = reply.type.value, len(reply.passages)
         current.cache.put(bot, key, body, kind, passages)
     else:

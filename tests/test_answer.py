@@ -115,6 +115,17 @@ def test_corrections_are_part_of_the_reply(bot: Bot) -> None:
     assert reply.to_dict()["corrections"] == [{"from": "decompresion", "to": "decompression"}]
 
 
+@pytest.mark.parametrize("question", [*ANSWERABLE, *NOT_COVERED, "hello", "my face is drooping and i cant lift my arm"])
+def test_the_reply_bytes_are_its_fields_as_json(bot: Bot, question: str) -> None:
+    reply = bot.ask(question)
+    assert json.loads(reply.to_json_bytes()) == reply.to_dict()
+
+
+def test_a_lone_surrogate_from_the_visitor_is_sent_as_a_question_mark() -> None:
+    reply = Reply(type=ReplyType.NOT_FOUND, reply="about \ud800 this", disclaimer="d", notice="n")
+    assert json.loads(reply.to_json_bytes())["reply"] == "about ? this"
+
+
 def test_a_reply_is_a_frozen_value() -> None:
     reply = Reply(type=ReplyType.NOT_FOUND, reply="x", disclaimer="d", notice="n")
     with pytest.raises(AttributeError):
