@@ -169,6 +169,33 @@ def test_stopword_or_punctuation_only_questions_have_no_terms(bot: Bot, question
     assert hit_ids(bot, question) == []
 
 
+@pytest.mark.parametrize(
+    ("question", "around"),
+    [
+        ("my mothers twitch started at her eye, does it spread", "mothers"),
+        ("my aunt has it, what can she do instead of surgery", "aunt"),
+        ("will they'd do a scan after the operation", "they'd"),
+        ("what will my face be like afterwards", "afterwards"),
+    ],
+)
+def test_who_and_when_around_a_question_are_not_its_subject(bot: Bot, question: str, around: str) -> None:
+    surfaces = [word.surface for word in bot.index.query(question).words]
+    assert around not in surfaces and surfaces, surfaces
+
+
+@pytest.mark.parametrize(
+    ("question", "framing"),
+    [
+        ("some days i can barely keep my eye open, how bad does it get", "days"),
+        ("where is the compression located", "located"),
+        ("sorry my english not so good, is surgery safe", "english"),
+    ],
+)
+def test_framing_words_are_general(bot: Bot, question: str, framing: str) -> None:
+    words = {word.surface: word for word in bot.index.query(question).words}
+    assert words[framing].general
+
+
 def test_plural_and_inflected_forms_find_the_same_passages(bot: Bot) -> None:
     assert set(hit_ids(bot, "injection")) == set(hit_ids(bot, "injections"))
     assert set(hit_ids(bot, "compressing artery")) == set(hit_ids(bot, "compressed arteries"))

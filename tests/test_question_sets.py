@@ -37,6 +37,8 @@ THRESHOLDS: dict[str, tuple[list[str], bool]] = {
     "holdout_r11": (["--min-hit3", "0.80", "--max-false-decline", "0.12", "--min-decline", "0.90"], False),
     "holdout_r12": (["--min-hit3", "0.95", "--max-false-decline", "0.05", "--min-decline", "0.90"], False),
     "holdout_r13": (["--min-hit3", "0.90", "--max-false-decline", "0.20", "--min-decline", "0.90"], False),
+    "holdout_r14": (["--min-hit3", "0.95", "--max-false-decline", "0.15", "--min-decline", "0.90"], False),
+    "holdout_r15": (["--min-hit3", "0.85", "--max-false-decline", "0.10", "--min-decline", "0.75"], False),
     "urgent": ([], False),  # urgent recall 1.0 and no false alarm, asserted below
     "conversations": ([], True),
     "smalltalk": ([], True),
