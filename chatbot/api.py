@@ -472,19 +472,23 @@ class SecurityHeaders:
 
     The headers are the same on every response, so they are built once and added as
     they are sent (any the app set itself are replaced), which costs far less than
-    setting each on every response object.
+    setting each on every response object. flask-limiter adds ``Retry-After`` to every
+    response it counts; it is kept only where it means something (429 and 503), so that
+    no client waits a minute before retrying a request it can correct at once.
     """
 
     def __init__(self, app: WSGIApplication, headers: dict[str, str]) -> None:
         self.app = app
         self.headers = list(headers.items())
         self._names = frozenset(name.lower() for name in [*headers, "X-Request-Id"])
+        self._names_and_retry = self._names | {"retry-after"}
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         rid = environ[REQUEST_ID_KEY] = os.urandom(8).hex()
-        names, extra = self._names, self.headers
+        extra = self.headers
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            names = self._names if status.startswith(("429", "503")) else self._names_and_retry
             kept = [header for header in headers if header[0].lower() not in names]
             kept += extra
             kept.append(("X-Request-Id", rid))

@@ -150,7 +150,10 @@ def test_chunked_body_over_the_limit_is_413(client: FlaskClient) -> None:
 def test_rate_limit_is_429(bot: Bot) -> None:
     client = create_app(Settings(rate_limit="2/minute"), bot=bot).test_client()
     for _ in range(2):
-        assert client.post("/api/chat", json={"message": "what is mvd"}).status_code == 200
+        counted = client.post("/api/chat", json={"message": "what is mvd"})
+        assert counted.status_code == 200
+        assert "Retry-After" not in counted.headers, "only a refused request says when to retry"
+        assert counted.headers["X-RateLimit-Remaining"]
     response = client.post("/api/chat", json={"message": "what is mvd"})
     assert_error(response, 429, "rate_limited")
     assert int(response.headers["Retry-After"]) > 0
