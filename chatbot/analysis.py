@@ -87,6 +87,7 @@ _stemmer = SnowballStemmer("english")
 # Derivational suffixes the Snowball stemmer does not remove or that change a stem.
 _DERIVATIONS = frozenset(
     {"age", "ness", "ity", "ation", "ion", "ment", "al", "ic", "ous", "ive", "ure", "ance", "ence", "is", "ical"}
+    | {"ly", "ily"}  # adverbs: "temporary" is searched as the documents' "temporarily"
 )
 
 

@@ -367,13 +367,27 @@ class Urgency:
     matched: str
 
 
+# A sign named as something imagined or feared ("the idea of going deaf", "terrified of a
+# stroke"): what the visitor fears, not what is happening (unless the message says it is acute).
+# "worried about" is left out on purpose: "worried about my face drooping" often describes now.
+_IMAGINED = re.compile(
+    r" (?:(?:idea|thought|prospect|possibility|fear) of|(?:afraid|scared|terrified|frightened) of)"
+    r"(?: \w{1,20}){0,2} ?$"
+)
+
+
 def _signs(text: str) -> list[tuple[str, str]]:
     if not _ANY_SIGN.search(text):  # most messages: one search instead of one per sign
         return []
     found = []
+    acute: bool | None = None
     for kind, pattern in _SIGNS:
         match = pattern.search(text)
         if match:
+            if _IMAGINED.search(text, max(0, match.start() - 60), match.start() + 1):
+                acute = bool(_ACUTE.search(text)) if acute is None else acute
+                if not acute:
+                    continue
             found.append((kind, match.group(0).strip()))
     return found
 

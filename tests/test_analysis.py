@@ -6,11 +6,12 @@ for dashes, spellings and lay words; spelling corrections reported), not the ter
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from chatbot.analysis import Analyzer, Synonyms, load_stopwords, load_synonyms, normalise
+from chatbot.analysis import Analyzer, Synonyms, Vocabulary, load_stopwords, load_synonyms, normalise
 from chatbot.bot import Bot
 from chatbot.errors import CorpusError
 from chatbot.index import PassageIndex
@@ -194,6 +195,15 @@ def test_who_and_when_around_a_question_are_not_its_subject(bot: Bot, question: 
 def test_framing_words_are_general(bot: Bot, question: str, framing: str) -> None:
     words = {word.surface: word for word in bot.index.query(question).words}
     assert words[framing].general
+
+
+@pytest.mark.parametrize(
+    ("word", "derived"),
+    [("leak", "leakage"), ("temporary", "temporarily"), ("gradual", "gradually"), ("xylophone", None)],
+)
+def test_a_word_the_corpus_lacks_is_searched_as_its_derivation(word: str, derived: str | None) -> None:
+    vocabulary = Vocabulary(Counter({"leakage": 2, "temporarily": 1, "gradually": 1, "xylophones": 1}))
+    assert vocabulary.derived(word) == derived
 
 
 def test_plural_and_inflected_forms_find_the_same_passages(bot: Bot) -> None:

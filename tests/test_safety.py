@@ -89,6 +89,23 @@ def test_look_alikes_generalise(message: str) -> None:
     assert detect_urgent(message) is None
 
 
+@pytest.mark.parametrize(
+    ("message", "urgent"),
+    [
+        ("the idea of going deaf terrifies me, could the operation damage my hearing? I feel sick", False),
+        ("im terrified of going deaf after the op", False),
+        ("I'm scared of having a stroke during surgery", False),
+        # a feared sign next to one that is happening, or a feared sign said to be acute: urgent
+        ("the thought of a stroke scares me but my face is drooping and my arm is weak now", True),
+        ("terrified of going deaf, it suddenly happened an hour ago after my operation", True),
+        ("im scared, ive gone deaf in one ear since the operation", True),
+        ("I'm worried about my face drooping and my arm is weak", True),
+    ],
+)
+def test_a_feared_sign_is_not_a_present_one(message: str, urgent: bool) -> None:
+    assert (detect_urgent(message) is not None) is urgent
+
+
 def test_self_harm_is_its_own_kind() -> None:
     found = detect_urgent("i dont want to live anymore")
     assert found is not None and found.kind is UrgentKind.SELF_HARM
