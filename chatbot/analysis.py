@@ -74,6 +74,22 @@ _COUNT_WORDS = frozenset(
     {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelv"}
     | {"few", "sever", "coupl", "within"}
 )
+# Numbers from ten up written as words ("is it like ninety percent"), read as digits so
+# that they meet the documents' figures ("90%"). One to nine stay words: "one" is too often
+# not a number ("which one"), and they count as count words for durations anyway.
+_NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"],
+        start=10,
+    )
+} | {
+    word: str(value)
+    for value, word in zip(
+        range(20, 100, 10), ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], strict=True
+    )
+}
+_NUMBER_WORDS["hundred"] = "100"
 # Articles and possessives, skipped inside synonym phrases on both sides, so "hole in
 # the head", "hole in head" and "back to my job" match "hole in the head" and "back to job".
 _FILLERS = frozenset({"a", "an", "the", "my", "your", "his", "her", "their", "our", "its", "of"})
@@ -480,12 +496,14 @@ class Analyzer:
         return found
 
     def tokens(self, text: str) -> list[str]:
-        """Normalised surface tokens, stopwords included ("'s" dropped)."""
+        """Normalised surface tokens, stopwords included ("'s" dropped, "ninety" read as "90")."""
         text = normalise(text)
         found = (_TOKEN_ASCII if text.isascii() else _TOKEN).findall(text)
-        if "'s" not in text:  # the common case, without a loop over every token
-            return found
-        return [token[:-2] if token.endswith("'s") else token for token in found]
+        if "'s" in text:
+            found = [token[:-2] if token.endswith("'s") else token for token in found]
+        if not _NUMBER_WORDS.keys().isdisjoint(found):
+            found = [_NUMBER_WORDS.get(token, token) for token in found]
+        return found
 
     def _concepts(self, stems: list[str]) -> list[tuple[int, int, str]]:
         """(start, end, concept) for the synonym phrases found in a stem sequence.

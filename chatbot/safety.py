@@ -277,7 +277,7 @@ _PRESENT = _rx(
     r" there (?:is|s) (?:clear |a lot of |lots of )?(?:fluid|liquid|blood|water)\b",
 )
 _HYPOTHETICAL = _rx(
-    r"^ (?:can|could|will|would|might|may|does|do|is|are|what|whats|how|why|when|which|should|if)\b",
+    r"^ (?:can|could|will|would|might|may|does|do|is|are|am|what|whats|how|why|when|which|should|if)\b",
     r" (?:can|could|will|would|might|may)"
     r" (?:i|you|it|mvd|botox|surgery|the \w+|this|that|my|they|someone|people|patients)\b",
     " "
@@ -343,7 +343,7 @@ _ACUTE = _rx(
 
 # A general question frame: an interrogative start or a question mark.
 _QUESTION = _rx(
-    r"^ (?:can|could|will|would|might|may|does|do|did|is|are|was|what|whats|how|why|when|which|should|who|where)\b",
+    r"^ (?:can|could|will|would|might|may|does|do|did|is|are|am|was|what|whats|how|why|when|which|should|who|where)\b",
     r"\?",
 )
 

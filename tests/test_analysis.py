@@ -206,6 +206,14 @@ def test_a_word_the_corpus_lacks_is_searched_as_its_derivation(word: str, derive
     assert vocabulary.derived(word) == derived
 
 
+def test_numbers_from_ten_written_as_words_are_read_as_digits() -> None:
+    analyzer = Analyzer.default()
+    assert analyzer.tokens("is it like ninety percent after twelve weeks") == [
+        "is", "it", "like", "90", "percent", "after", "12", "weeks",
+    ]
+    assert analyzer.tokens("which one is two") == ["which", "one", "is", "two"]  # one to nine stay words
+
+
 def test_plural_and_inflected_forms_find_the_same_passages(bot: Bot) -> None:
     assert set(hit_ids(bot, "injection")) == set(hit_ids(bot, "injections"))
     assert set(hit_ids(bot, "compressing artery")) == set(hit_ids(bot, "compressed arteries"))

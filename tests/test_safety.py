@@ -61,6 +61,7 @@ FRESH_URGENT = [
     "Grandpa is slurring his words",
     "i keep throwing up after my operation yesterday",
     "Is it a stroke? my face is drooping",
+    "am i having a stroke my face is drooping",
 ]
 FRESH_LOOK_ALIKES = [
     "what does a stroke look like compared to hfs",
@@ -76,6 +77,7 @@ FRESH_LOOK_ALIKES = [
     "my mother had mvd 5 years ago and it worked great",
     "i had mvd last year, can the spasm come back?",
     "is bleeding in the brain a risk",
+    "am i rendered unconscious for the procedure or is it undertaken awake",
 ]
 
 
