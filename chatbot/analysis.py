@@ -491,6 +491,9 @@ class Analyzer:
         if len(token) < _SYNONYM_TYPO_MIN_LETTERS:
             return None
         found = _one_letter_from(self._synonym_words, token)
+        if found is None and token.endswith("s"):  # a plural of a listed word ("tabelts": "tablet" + s)
+            singular = _one_letter_from(self._synonym_words, token[:-1])
+            found = singular + "s" if singular else None
         if found is None or (len(found) != len(token) + 1 and sorted(found) != sorted(token)):
             return None
         return found

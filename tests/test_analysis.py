@@ -142,6 +142,7 @@ def test_british_spelling_finds_the_american_text(bot: Bot, british: str, writte
         ("hemifacial spazm", "spazm", "spasm"),
         ("what is carbamazapine", "carbamazapine", "carbamazepine"),
         ("is the craniotmy big", "craniotmy", "craniotomy"),
+        ("how do the tabelts work", "tabelts", "tablets"),  # a plural of a synonym word
     ],
 )
 def test_misspellings_are_corrected_and_reported(bot: Bot, question: str, wrong: str, right: str) -> None:
