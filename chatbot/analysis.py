@@ -71,25 +71,22 @@ _TIME_UNITS = frozenset(
 # Words that make a following unit of time a duration like a number does ("two weeks",
 # "a few days", "within weeks"), as Snowball stems.
 _COUNT_WORDS = frozenset(
-    {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelv"}
+    {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}  # ten and up: see _NUMBER_WORDS
     | {"few", "sever", "coupl", "within"}
 )
 # Numbers from ten up written as words ("is it like ninety percent"), read as digits so
 # that they meet the documents' figures ("90%"). One to nine stay words: "one" is too often
 # not a number ("which one"), and they count as count words for durations anyway.
-_NUMBER_WORDS = {
-    word: str(value)
-    for value, word in enumerate(
-        ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"],
-        start=10,
+_NUMBER_WORDS = dict(
+    zip(
+        [
+            *("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen"),
+            *("nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred"),
+        ],
+        map(str, [*range(10, 20), *range(20, 100, 10), 100]),
+        strict=True,
     )
-} | {
-    word: str(value)
-    for value, word in zip(
-        range(20, 100, 10), ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], strict=True
-    )
-}
-_NUMBER_WORDS["hundred"] = "100"
+)
 # Articles and possessives, skipped inside synonym phrases on both sides, so "hole in
 # the head", "hole in head" and "back to my job" match "hole in the head" and "back to job".
 _FILLERS = frozenset({"a", "an", "the", "my", "your", "his", "her", "their", "our", "its", "of"})

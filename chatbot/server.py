@@ -87,8 +87,10 @@ def freeze_heap(server: Any, worker: Any) -> None:
 
     The index does not change after start-up, so garbage collections in a worker
     need not walk it, and do not write to (and so copy) the pages the workers share
-    with the master.
+    with the master. Unfrozen first: after a reload (SIGHUP) the master's old index is
+    garbage, and what of it sits in reference cycles must stay collectable.
     """
+    gc.unfreeze()
     gc.freeze()
 
 
