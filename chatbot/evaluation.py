@@ -221,8 +221,20 @@ def _a(value: ReplyType | None) -> str:
     return ("an " if word[:1] in ("a", "u") else "a ") + word
 
 
-def check_reply(expect: Expectation, reply: Reply, *, top_k: int, rank: int | None, shown_relevant: bool) -> list[str]:
-    """Everything wrong with one reply, as sentences for QA staff."""
+def check_reply(
+    expect: Expectation,
+    reply: Reply,
+    *,
+    top_k: int,
+    rank: int | None,
+    shown_relevant: bool,
+    known_documents: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Everything wrong with one reply, as sentences for QA staff.
+
+    ``known_documents``: the corpus's document ids, file names and titles (case-folded),
+    so that a document the corpus does not have is named as such.
+    """
     problems = []
     if expect.type is not None and reply.type is not expect.type:
         problems.append(f"expected {_a(expect.type)} reply, got {_kind(reply.type)}")
@@ -234,10 +246,16 @@ def check_reply(expect: Expectation, reply: Reply, *, top_k: int, rank: int | No
             problems.append(f"expected passage or phrase not among the {len(reply.passages)} shown ({where})")
         else:
             problems.append(f"no passage shown, so the expected passage or phrase is missing ({where})")
-    cited = {passage.citation.document_id for passage in reply.passages}
-    missing = [doc for doc in expect.documents if doc not in cited]
+    # A document may be named by its id, its file name or its title (any case).
+    cited: set[str] = set()
+    for passage in reply.passages:
+        citation = passage.citation
+        cited.update((citation.document_id, citation.source.casefold(), citation.document.casefold()))
+    missing = [doc for doc in expect.documents if doc not in cited and doc.casefold() not in cited]
     if missing:
-        problems.append(f"document not cited: {', '.join(missing)}")
+        unknown = [doc for doc in missing if doc.casefold() not in known_documents] if known_documents else []
+        note = f" (no document of this corpus has the id, file name or title {unknown[0]!r})" if unknown else ""
+        problems.append(f"document not cited: {', '.join(missing)}{note}")
     reply_text = fold(reply.reply)
     for phrase in expect.forbid:
         needle = fold(phrase)
@@ -284,7 +302,9 @@ class _Asker:
         return self.bot.ask(message, top_k=top_k)
 
 
-def _run_case(bot: Bot, ask: _Asker, grader: _Grader, case: Case, top_k: int) -> CaseResult:
+def _run_case(
+    bot: Bot, ask: _Asker, grader: _Grader, case: Case, top_k: int, known_documents: frozenset[str]
+) -> CaseResult:
     context: str | None = None
     turns: list[TurnResult] = []
     for turn in case.turns:
@@ -318,7 +338,14 @@ def _run_case(bot: Bot, ask: _Asker, grader: _Grader, case: Case, top_k: int) ->
         ranking = grader.ranked(ranked[: max(depth, len(shown))], turn.expect)
         rank = _first_relevant(ranking)
         shown_relevant = any(entry.grade > 0 for entry in ranking[: len(shown)])
-        problems = check_reply(turn.expect, reply, top_k=k, rank=rank, shown_relevant=shown_relevant)
+        problems = check_reply(
+            turn.expect,
+            reply,
+            top_k=k,
+            rank=rank,
+            shown_relevant=shown_relevant,
+            known_documents=known_documents,
+        )
         turns.append(
             TurnResult(
                 message=turn.message,
@@ -338,6 +365,13 @@ def _run_case(bot: Bot, ask: _Asker, grader: _Grader, case: Case, top_k: int) ->
     return CaseResult(case=case, turns=tuple(turns))
 
 
+def document_names(bot: Bot) -> frozenset[str]:
+    """Every id, file name and title of the bot's documents, case-folded."""
+    return frozenset(
+        name.casefold() for document in bot.corpus.documents for name in (document.id, document.source, document.title)
+    )
+
+
 def run_checks(
     bot: Bot,
     sets: Sequence[QuestionSet],
@@ -350,6 +384,7 @@ def run_checks(
         raise EvalFileError("--top-k", f"must be from 1 to {MAX_CHECK_TOP_K} (up to 1000 only with --run)")
     ask = _Asker(bot)
     grader = _Grader(bot)
+    documents = document_names(bot)
     first = next((case.turns[0].message for qs in sets for case in qs.cases), None)
     if first is not None:  # untimed: latency is measured after start-up (lazy tables built)
         with contextlib.suppress(ChatbotError):
@@ -360,7 +395,7 @@ def run_checks(
             k = top_k or qs.top_k
             if k > MAX_CHECK_TOP_K and top_k is None:
                 raise EvalFileError(qs.path, f"top_k above {MAX_CHECK_TOP_K} needs --run", case=case.id, field="top_k")
-            result = _run_case(bot, ask, grader, case, k)
+            result = _run_case(bot, ask, grader, case, k, documents)
             results.append(result)
             if on_case is not None:
                 on_case(result)

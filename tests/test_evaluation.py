@@ -266,6 +266,22 @@ def test_failing_cases_say_what_was_wrong(corpus_dir: Path, tmp_path: Path) -> N
     assert metrics.cases.value == 0.0 and metrics.hit1.value == 0.0 and metrics.hit1.total == 1
 
 
+@pytest.mark.parametrize("named", ["small", "small.md", "Small Test Document"])
+def test_a_document_may_be_named_by_id_file_name_or_title(corpus_dir: Path, tmp_path: Path, named: str) -> None:
+    bot = Bot.from_settings(Settings(corpus=corpus_dir))
+    text = f"cases:\n  - message: How long do botulinum toxin injections last?\n    expect_documents: [{named!r}]\n"
+    (result,) = run_checks(bot, [load_question_set(write(tmp_path, "docs.yaml", text))])
+    assert result.passed, result.problems
+
+
+def test_a_document_the_corpus_lacks_is_named_as_such(corpus_dir: Path, tmp_path: Path) -> None:
+    bot = Bot.from_settings(Settings(corpus=corpus_dir))
+    text = "cases:\n  - message: How long do botulinum toxin injections last?\n    expect_documents: [leaflet.md]\n"
+    (result,) = run_checks(bot, [load_question_set(write(tmp_path, "docs.yaml", text))])
+    assert not result.passed
+    assert "no document of this corpus has the id, file name or title 'leaflet.md'" in result.problems[0]
+
+
 def test_failing_case_or_missed_threshold_exits_1(runner: CliRunner, corpus_dir: Path, tmp_path: Path) -> None:
     failing = run_eval(runner, write(tmp_path, "failing.yaml", FAILING_SET), "--corpus", corpus_dir)
     assert failing.exit_code == 1 and "FAILED (2 cases failed)" in failing.output
