@@ -48,6 +48,8 @@ THRESHOLDS: dict[str, tuple[list[str], bool]] = {
     "holdout_r20": (["--min-hit3", "0.80", "--max-false-decline", "0.10", "--min-decline", "0.90"], False),
     "holdout_r21": (["--min-hit3", "0.95", "--max-false-decline", "0.15", "--min-decline", "0.90"], False),
     "holdout_r22": (["--min-hit3", "0.85", "--max-false-decline", "0.10", "--min-decline", "0.90"], False),
+    "holdout_r23": (["--min-hit3", "0.88", "--max-false-decline", "0.10", "--min-decline", "0.75"], False),
+    "holdout_r24": (["--min-hit3", "0.75", "--max-false-decline", "0.20", "--min-decline", "0.70"], False),
     "urgent": ([], False),  # urgent recall 1.0 and no false alarm, asserted below
     "conversations": ([], True),
     "smalltalk": ([], True),
@@ -56,7 +58,10 @@ THRESHOLDS: dict[str, tuple[list[str], bool]] = {
 
 #: Urgent replies to informational questions that are known and explained in their set's
 #: file: kept with their true expectation so that a change to them shows here.
-KNOWN_FALSE_ALARMS: dict[str, list[str]] = {"holdout_r13": ["r13-csf-leak"]}
+KNOWN_FALSE_ALARMS: dict[str, list[str]] = {
+    "holdout_r13": ["r13-csf-leak"],
+    "holdout_r24": ["r24-story-botox-droopy-eyelid"],
+}
 
 
 def run_set(runner: CliRunner, tmp_path: Path, *args: str | Path) -> tuple[int, str, dict[str, Any]]:
