@@ -380,15 +380,14 @@ def _signs(text: str) -> list[tuple[str, str]]:
     if not _ANY_SIGN.search(text):  # most messages: one search instead of one per sign
         return []
     found = []
-    acute: bool | None = None
     for kind, pattern in _SIGNS:
         match = pattern.search(text)
-        if match:
-            if _IMAGINED.search(text, max(0, match.start() - 60), match.start() + 1):
-                acute = bool(_ACUTE.search(text)) if acute is None else acute
-                if not acute:
-                    continue
-            found.append((kind, match.group(0).strip()))
+        if match is None:
+            continue
+        imagined = _IMAGINED.search(text, max(0, match.start() - 60), match.start() + 1)
+        if imagined and not _ACUTE.search(text):
+            continue
+        found.append((kind, match.group(0).strip()))
     return found
 
 
