@@ -1,11 +1,11 @@
 """HTTP throughput and latency of ``POST /api/chat`` against a trivial Flask endpoint.
 
 Starts two servers on 127.0.0.1, both under gunicorn with the same settings
-(:func:`chatbot.server.gunicorn_options`: gthread workers, the same access log):
+(:func:`chatbot.serve.server.gunicorn_options`: gthread workers, the same access log):
 
 * ``chatbot serve`` (rate limiting off: ``CHATBOT_RATE_LIMIT=off``), the real API;
 * the ceiling: a Flask app whose ``POST /api/chat`` parses the JSON body and
-  returns a small JSON object, served by the same :class:`chatbot.server.ChatbotServer`.
+  returns a small JSON object, served by the same :class:`chatbot.serve.server.ChatbotServer`.
 
 Then, at each concurrency (default 1, 8 and 32 clients), it loads each server for a
 fixed time with ``wrk`` (keep-alive connections; the chat requests cycle through a
@@ -96,7 +96,7 @@ def serve_ceiling(port: int, workers: int, threads: int) -> None:
     from flask import Flask, jsonify, request
 
     from chatbot.config import Settings
-    from chatbot.server import run_gunicorn
+    from chatbot.serve.server import run_gunicorn
 
     app = Flask("ceiling")
 

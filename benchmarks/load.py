@@ -34,7 +34,7 @@ from pathlib import Path
 
 from benchmarks._serving import serve, server_env
 from chatbot.config import load_settings
-from chatbot.server import gunicorn_options
+from chatbot.serve.server import gunicorn_options
 
 QUESTIONS = [
     "How long does Botox last?",

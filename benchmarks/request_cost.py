@@ -92,7 +92,7 @@ def application(kind: str) -> Callable[..., Iterable[bytes]]:
             return jsonify({"type": "answer", "reply": "ok", "length": len(data.get("message", ""))})
 
         return app
-    from chatbot.api import create_app
+    from chatbot.api.app import create_app
     from chatbot.config import Settings
 
     return create_app(Settings(rate_limit="off"))

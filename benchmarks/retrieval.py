@@ -42,9 +42,9 @@ import numpy as np  # noqa: E402
 import rank_bm25  # noqa: E402
 import yaml  # noqa: E402
 
-from chatbot.bm25 import BM25Index, BM25Params, top_positions  # noqa: E402
 from chatbot.bot import Bot  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
+from chatbot.retrieval.bm25 import BM25Index, BM25Params, top_positions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FALLBACK_QUESTIONS = [

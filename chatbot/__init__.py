@@ -4,10 +4,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .answer import Citation, Reply, ReplyType
-from .bot import Bot
-from .config import Settings, load_settings
-from .errors import ChatbotError, ConfigError, CorpusError, EvalFileError, RequestError
+from chatbot.bot import Bot
+from chatbot.config import Settings, load_settings
+from chatbot.dialogue.reply import Citation, Reply, ReplyType
+from chatbot.errors import ChatbotError, ConfigError, CorpusError, EvalFileError, RequestError
 
 __all__ = [
     "Bot",

@@ -1,6 +1,6 @@
 """``python -m chatbot`` works like the ``chatbot`` command."""
 
-from .cli import main
+from chatbot.cli import main
 
 if __name__ == "__main__":
     main()

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .analysis import Analyzer, Query, Synonyms, load_stopwords, load_synonyms
-from .answer import (
+from chatbot.config import Settings
+from chatbot.dialogue.context import Context, decode_context, encode_context, plan_turn, refers_back
+from chatbot.dialogue.reply import (
     Decision,
     Reply,
     ReplyType,
@@ -20,13 +21,13 @@ from .answer import (
     rerank,
     search_terms,
 )
-from .bm25 import BM25Params
-from .config import Settings
-from .conversation import Context, decode_context, encode_context, plan_turn, refers_back
-from .corpus import Corpus, bundled_corpus_dir, load_corpus
-from .index import Hit, PassageIndex
-from .passages import Passage, split_all
-from .safety import (
+from chatbot.documents.load import bundled_corpus_dir, load_corpus
+from chatbot.documents.model import Corpus
+from chatbot.documents.passages import Passage, split_all
+from chatbot.retrieval.bm25 import BM25Params
+from chatbot.retrieval.index import Hit, PassageIndex
+from chatbot.text.analyzer import Analyzer, Query, Synonyms, load_stopwords, load_synonyms
+from chatbot.triage.urgent import (
     SmallTalk,
     Urgency,
     UrgentKind,
@@ -150,7 +151,7 @@ class Bot:
         """Load the corpus named by the settings and build its index.
 
         ``workers`` > 1 analyses a large corpus in that many forked processes (see
-        :func:`chatbot.index.encode_passages`); only for callers with no other threads.
+        :func:`chatbot.retrieval.index.encode_passages`); only for callers with no other threads.
         """
         settings = settings or Settings()
         root = settings.corpus or bundled_corpus_dir()

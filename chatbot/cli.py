@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .answer import Reply, ReplyType
-from .bot import Bot
-from .config import Settings, load_settings
-from .errors import ChatbotError, ConfigError, CorpusError
-from .forking import available_workers
+from chatbot import __version__
+from chatbot.bot import Bot
+from chatbot.config import Settings, load_settings
+from chatbot.dialogue.reply import Reply, ReplyType
+from chatbot.errors import ChatbotError, ConfigError, CorpusError
+from chatbot.forking import available_workers
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -217,9 +217,9 @@ def index(as_json: bool, corpus: Path | None, config_path: Path | None) -> None:
     Exits 1 when a file could not be read (each bad file is named with its line),
     so it can guard a corpus change in a script.
     """
-    from .errors import IndexBuildError
-    from .indexstore import fingerprint, save
-    from .report import corpus_report
+    from chatbot.errors import IndexBuildError
+    from chatbot.evaluation.corpus_report import corpus_report
+    from chatbot.retrieval.store import fingerprint, save
 
     settings = make_settings(config_path, corpus=corpus)
     digest = fingerprint(settings)
@@ -328,9 +328,9 @@ def eval_command(
       chatbot eval tests/qa --min-hit1 0.9 --report qa-report.html
       chatbot eval questions.jsonl --corpus faq.jsonl --run run.jsonl --top-k 1000
     """
-    from .errors import EvalFileError
-    from .metrics import Thresholds
-    from .qa import EvalOptions, evaluate
+    from chatbot.errors import EvalFileError
+    from chatbot.evaluation.metrics import Thresholds
+    from chatbot.evaluation.workflow import EvalOptions, evaluate
 
     settings = make_settings(config_path, corpus=corpus)
     options = EvalOptions(
@@ -382,9 +382,9 @@ def serve(
     `kill -TERM` stops it gracefully. The documents are loaded once at start-up;
     a bad setting or an unreadable corpus stops start-up with a message.
     """
-    from .api import create_app
-    from .reloader import BotHolder
-    from .server import run_dev, run_gunicorn
+    from chatbot.api.app import create_app
+    from chatbot.serve.reloader import BotHolder
+    from chatbot.serve.server import run_dev, run_gunicorn
 
     settings = make_settings(config_path, corpus=corpus, host=host, port=port, workers=workers, threads=threads)
     try:  # the saved index when it matches the files and settings, else a fresh build (then saved)

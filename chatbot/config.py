@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from chatbot.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib

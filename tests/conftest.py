@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from chatbot.bot import Bot
 from chatbot.config import Settings
-from chatbot.corpus import bundled_corpus_dir
+from chatbot.documents.load import bundled_corpus_dir
 
 SMALL_DOC = """---
 title: Small test document
@@ -92,7 +92,7 @@ def runner() -> CliRunner:
 @pytest.fixture
 def app(bot: Bot) -> Flask:
     """The Flask app on the bundled corpus, rate limiting off (tests that need it build their own)."""
-    from chatbot.api import create_app
+    from chatbot.api.app import create_app
 
     application = create_app(Settings(rate_limit="off"), bot=bot)
     application.config["TESTING"] = True

@@ -16,7 +16,8 @@ import pytest
 
 from chatbot.bot import Bot
 from chatbot.config import Settings
-from chatbot.corpus import Document, read_document
+from chatbot.documents.load import read_document
+from chatbot.documents.model import Document
 
 #: Site chrome that must never reach a passage (checked by the tests).
 CHROME_PHRASES = (

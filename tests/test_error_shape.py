@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from helpers import assert_error
 
-from chatbot.api import create_app
+from chatbot.api.app import create_app
 from chatbot.bot import Bot
 from chatbot.config import Settings
 

@@ -277,7 +277,7 @@ def test_missing_clinic_profile_names_the_file(runner: CliRunner, tmp_path: Path
 def test_server_reports_bad_files_in_health(bad_corpus: tuple[Path, list[str]], tmp_path: Path) -> None:
     """A corpus with bad files is served from its good files, never as if complete: /api/health
     counts the files that failed."""
-    from chatbot.api import create_app
+    from chatbot.api.app import create_app
     from chatbot.config import Settings
 
     folder, bad = bad_corpus

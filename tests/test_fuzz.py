@@ -42,7 +42,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from chatbot.api import create_app
+from chatbot.api.app import create_app
 from chatbot.config import Settings
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))

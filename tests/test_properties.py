@@ -18,9 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chatbot.analysis import MAX_QUERY_CHARS, Analyzer, Synonyms, Vocabulary, load_synonyms, normalise
-from chatbot.corpus import CorpusError, bundled_corpus_dir, read_document
-from chatbot.passages import split, split_sentences
+from chatbot.documents.load import bundled_corpus_dir, read_document
+from chatbot.documents.model import CorpusError
+from chatbot.documents.passages import split, split_sentences
+from chatbot.text.analyzer import MAX_QUERY_CHARS, Analyzer, Synonyms, Vocabulary, load_synonyms, normalise
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "60"))
 FAST = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=2), suppress_health_check=[HealthCheck.too_slow])
@@ -260,7 +261,7 @@ topic_words = st.lists(
 
 
 def _decode_or_error(token: object) -> object:
-    from chatbot.conversation import decode_context
+    from chatbot.dialogue.context import decode_context
     from chatbot.errors import RequestError
 
     try:
@@ -274,7 +275,7 @@ def _decode_or_error(token: object) -> object:
 @FAST
 @given(token=st.one_of(json_values, any_text, hostile_text))
 def test_context_decoder_refuses_anything_forged(token: object) -> None:
-    from chatbot.conversation import Context
+    from chatbot.dialogue.context import Context
 
     result = _decode_or_error(token)
     if isinstance(result, Context):
@@ -292,7 +293,7 @@ def test_context_decoder_refuses_forged_tokens_in_the_right_format(payload: str)
     """A token with the right prefix and alphabet but a payload we never issued."""
     import base64
 
-    from chatbot.conversation import MAX_TOPIC_WORDS, Context
+    from chatbot.dialogue.context import MAX_TOPIC_WORDS, Context
 
     body = base64.urlsafe_b64encode(payload.encode("utf-8", "surrogatepass")).decode("ascii").rstrip("=")
     result = _decode_or_error("c1." + body)
@@ -306,7 +307,7 @@ def test_context_decoder_refuses_forged_tokens_in_the_right_format(payload: str)
 def test_context_round_trips_and_truncation_is_refused_or_harmless(
     words: list[str], cut: int, data: st.DataObject
 ) -> None:
-    from chatbot.conversation import MAX_TOKEN_CHARS, MAX_TOPIC_WORDS, Context, encode_context
+    from chatbot.dialogue.context import MAX_TOKEN_CHARS, MAX_TOPIC_WORDS, Context, encode_context
 
     token = encode_context(Context(topic=tuple(words)))
     assert len(token) <= MAX_TOKEN_CHARS
@@ -324,7 +325,7 @@ def test_context_round_trips_and_truncation_is_refused_or_harmless(
 @SLOW
 @given(unit=st.text(min_size=1, max_size=20), repeat=st.integers(1_000, 100_000))
 def test_context_decoder_is_fast_on_huge_tokens(unit: str, repeat: int) -> None:
-    from chatbot.conversation import Context
+    from chatbot.dialogue.context import Context
 
     result = _decode_or_error("c1." + unit * repeat)
     assert not isinstance(result, Context)
@@ -334,7 +335,7 @@ def test_context_decoder_is_fast_on_huge_tokens(unit: str, repeat: int) -> None:
 @given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
 def test_the_ascii_tokenizer_finds_the_same_tokens(text: str) -> None:
     """ASCII text is scanned with a simpler pattern (indexing speed); it must find exactly what the general one does."""
-    from chatbot.analysis import _TOKEN, _TOKEN_ASCII
+    from chatbot.text.analyzer import _TOKEN, _TOKEN_ASCII
 
     folded = normalise(text)
     assert folded.isascii()

@@ -9,8 +9,8 @@ import pytest
 
 import chatbot
 
-MODULES = ["chatbot", "chatbot.errors", "chatbot.config", "chatbot.corpus", "chatbot.passages", "chatbot.analysis",
-           "chatbot.bm25", "chatbot.index", "chatbot.answer", "chatbot.bot", "chatbot.report"]
+MODULES = ["chatbot", "chatbot.errors", "chatbot.config", "chatbot.documents.model", "chatbot.documents.passages", "chatbot.text.analyzer",
+           "chatbot.retrieval.bm25", "chatbot.retrieval.index", "chatbot.dialogue.reply", "chatbot.bot", "chatbot.evaluation.corpus_report"]
 
 
 def test_all_is_sorted_and_unique() -> None:

@@ -33,20 +33,20 @@ BOUND_MS = 50.0
 LENGTH = 1000
 CHARS = [" ", "\t", "a", "A", "1", ".", "-", "#", ">", "/", "'", "é"]
 MODULES = [
-    "chatbot.analysis",
-    "chatbot.passages",
-    "chatbot.corpus",
-    "chatbot.readers.markdown",
-    "chatbot.readers.text",
-    "chatbot.readers.structure",
-    "chatbot.readers.faq",
-    "chatbot.readers.html",
-    "chatbot.readers.outline",
-    "chatbot.readers.pdf",
-    "chatbot.readers.docx",
-    "chatbot.safety",
-    "chatbot.conversation",
-    "chatbot.answer",
+    "chatbot.text.analyzer",
+    "chatbot.documents.passages",
+    "chatbot.documents.model",
+    "chatbot.documents.readers.markdown",
+    "chatbot.documents.readers.text",
+    "chatbot.documents.readers.structure",
+    "chatbot.documents.readers.faq",
+    "chatbot.documents.readers.html",
+    "chatbot.documents.readers.outline",
+    "chatbot.documents.readers.pdf",
+    "chatbot.documents.readers.docx",
+    "chatbot.triage.urgent",
+    "chatbot.dialogue.context",
+    "chatbot.dialogue.reply",
 ]
 
 
@@ -153,8 +153,8 @@ GENERIC = generic_attacks()
 def test_patterns_were_found() -> None:
     """The collector sees the analyzer's, splitter's and readers' patterns (else this proves nothing)."""
     names = {name.rsplit("[", 1)[0] for name, _ in PATTERNS}
-    assert {"chatbot.analysis._TOKEN", "chatbot.passages._SENTENCE_END", "chatbot.readers.markdown._HEADING"} <= names
-    assert any(name.startswith("chatbot.readers.text._CHROME") for name in names)
+    assert {"chatbot.text.analyzer._TOKEN", "chatbot.documents.passages._SENTENCE_END", "chatbot.documents.readers.markdown._HEADING"} <= names
+    assert any(name.startswith("chatbot.documents.readers.text._CHROME") for name in names)
 
 
 @pytest.mark.parametrize(("name", "pattern"), PATTERNS, ids=[name for name, _ in PATTERNS])
@@ -168,9 +168,9 @@ def test_pattern_has_no_catastrophic_worst_case(name: str, pattern: re.Pattern[s
 
 
 def _analyzer_calls() -> list[tuple[str, Callable[[str], object]]]:
-    from chatbot.analysis import Analyzer, normalise
     from chatbot.bot import Bot
     from chatbot.config import Settings
+    from chatbot.text.analyzer import Analyzer, normalise
 
     bot = Bot.from_settings(Settings())
     analyzer: Analyzer = bot.index.analyzer
@@ -184,15 +184,15 @@ def _analyzer_calls() -> list[tuple[str, Callable[[str], object]]]:
 
 
 def _splitter_calls() -> list[tuple[str, Callable[[str], object]]]:
-    from chatbot.passages import split_sentences
-    from chatbot.readers.text import is_chrome
+    from chatbot.documents.passages import split_sentences
+    from chatbot.documents.readers.text import is_chrome
 
     return [("split_sentences", split_sentences), ("is_chrome", is_chrome)]
 
 
 def _safety_calls() -> list[tuple[str, Callable[[str], object]]]:
     try:
-        safety = importlib.import_module("chatbot.safety")
+        safety = importlib.import_module("chatbot.triage.urgent")
     except ImportError:
         return []
     names = ["detect_urgent", "detect_smalltalk", "detect_personal_advice", "normalise_message"]
@@ -201,7 +201,7 @@ def _safety_calls() -> list[tuple[str, Callable[[str], object]]]:
 
 def _context_calls() -> list[tuple[str, Callable[[str], object]]]:
     try:
-        conversation = importlib.import_module("chatbot.conversation")
+        conversation = importlib.import_module("chatbot.dialogue.context")
     except ImportError:
         return []
     from chatbot.errors import RequestError
@@ -241,8 +241,8 @@ def test_function_answers_worst_cases_fast(name: str, func: Callable[[str], obje
 @pytest.mark.parametrize("suffix", [".md", ".txt"])
 def test_reader_handles_worst_case_lines(suffix: str) -> None:
     """A document of crafted lines (each 1,000 characters) is read and split in bounded time."""
-    from chatbot.corpus import read_document
-    from chatbot.passages import split
+    from chatbot.documents.load import read_document
+    from chatbot.documents.passages import split
 
     lines = [
         "# a" + " " * 995 + "x",

@@ -4,7 +4,7 @@
  *           data-title="Ask us" data-color="#0b5fff" async></script>
  *
  * The server sends this file with core.js and chat.js in front of it, all inside one
- * function (see chatbot/pages.py), WIDGET_CSS holding chat.css and widget.css, and
+ * function (see chatbot/api/pages.py), WIDGET_CSS holding chat.css and widget.css, and
  * WIDGET_SETTINGS the clinic profile's suggestions, disclaimer and notice.
  * Everything lives in a shadow root: the host page's styles do not reach in and ours
  * do not leak out. The API is called across origins (CORS: the allowed_origins setting).

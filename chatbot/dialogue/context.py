@@ -1,0 +1,194 @@
+"""The follow-up context token: what a follow-up question needs, carried by the client.
+
+The server keeps no per-visitor state. Each reply carries ``context``, an opaque
+string the client sends back with its next message. It holds only the conversation
+*topic*: up to :data:`MAX_TOPIC_WORDS` plain words taken from the last message that
+named a subject ("microvascular decompression", "botox").
+
+The token is ``c1.`` followed by base64url-encoded JSON ``{"v": 1, "topic": [...]}``.
+It is bounded (:data:`MAX_TOKEN_CHARS`), validated strictly when it comes back (a
+token that does not validate is a :class:`~chatbot.errors.RequestError`, i.e. a 400)
+and harmless if forged or replayed: a forged token can only add a few plain words to
+the search, exactly as if the visitor had typed them.
+
+Reading a follow-up (:func:`plan_turn`): a message's content words are split into
+*subject* words (known to the corpus, e.g. "botox", "carbamazepine") and *aspect*
+words that ask about an attribute of whatever is being discussed ("risks", "how
+long", "recovery", "painful"). A message with subject words and no pronoun starts a
+new topic; a message with only aspect words, or one that refers back ("it", "that",
+"they"), is searched together with the previous topic.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chatbot.errors import RequestError
+from chatbot.text.analyzer import CONCEPT_PREFIX, Query, stem
+
+__all__ = [
+    "MAX_TOKEN_CHARS",
+    "MAX_TOPIC_WORDS",
+    "Context",
+    "TurnPlan",
+    "decode_context",
+    "encode_context",
+    "plan_turn",
+    "refers_back",
+]
+
+MAX_TOKEN_CHARS = 512
+MAX_TOPIC_WORDS = 6
+_PREFIX = "c1."
+_TOKEN = re.compile(r"^c1\.[A-Za-z0-9_-]{1,508}$")
+_WORD = re.compile(r"^[^\W_][\w'-]{0,39}$")
+_LETTERS = re.compile(r"[a-z']+")
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Words that ask about an attribute of the current subject rather than name a new one.
+_ASPECT_WORDS = _words(
+    """
+risk risks danger dangerous dangers safe safety complication complications side effect effects
+recovery recover recovering heal healing long last lasts lasting duration time times take takes
+often many much success successful rate rates work works working effective effectiveness cure cured
+permanent permanently recur recurrence come back return returns hospital stay cost costs price pay
+insurance covered pain painful hurt hurts sore scar scars prepare preparation before after expect
+wait waiting alternative alternatives option options better best worse worst chance chances percent
+odds age old young procedure operation surgery treatment therapy done perform performed involve
+involves feel normal common rare usual usually typically soon quickly fast slow later again still
+anymore happen happens happened next then afterwards results result outcome outcomes benefit
+benefits downside downsides disadvantage disadvantages advantage advantages compare difference
+differ need needed needs required require requires possible help helps stop stops start starts begin
+expected typical average week weeks month months year years day days hour hours minute minutes
+"""
+)
+# Words that frame a question but carry no subject.
+_GENERIC_WORDS = _words(
+    """
+tell explain know describe mean means meaning information info learn say says said want need like
+please question questions more detail details about also else exactly actually really thing things
+kind sort type bit lot any anything something way ways get got go going much well yes no okay ok
+"""
+)
+_REFERENCES = frozenset(_words("it its it's this that these those they them their theirs one ones same such"))
+_NON_SUBJECT = frozenset(stem(word) for word in _ASPECT_WORDS + _GENERIC_WORDS)
+
+
+def refers_back(text: str) -> bool:
+    """Whether ``text`` points back at something said before ("it", "that", "they", "one")."""
+    return not _REFERENCES.isdisjoint(_LETTERS.findall(text.lower().replace("\u2019", "'")))
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a follow-up needs: the words of the current topic."""
+
+    topic: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.topic
+
+
+@dataclass(frozen=True, slots=True)
+class TurnPlan:
+    """How to search one message in a conversation, and the topic after it."""
+
+    search_text: str
+    topic: tuple[str, ...]
+    follow_up: bool
+
+
+@lru_cache(maxsize=4096)
+def encode_context(context: Context) -> str:
+    """The opaque token for ``context`` (always under :data:`MAX_TOKEN_CHARS`)."""
+    words = tuple(word for word in context.topic if _WORD.match(word))[:MAX_TOPIC_WORDS]
+    payload = json.dumps({"v": 1, "topic": list(words)}, separators=(",", ":"), ensure_ascii=True)
+    token = _PREFIX + base64.urlsafe_b64encode(payload.encode("ascii")).decode("ascii").rstrip("=")
+    if len(token) > MAX_TOKEN_CHARS:  # pragma: no cover - six 40-character words fit easily
+        return encode_context(Context(topic=words[:-1]))
+    return token
+
+
+def _bad(reason: str) -> RequestError:
+    return RequestError(
+        "bad_context",
+        f"'context' is not a value returned by this chatbot ({reason}); send it back unchanged or leave it out",
+    )
+
+
+def decode_context(token: object) -> Context:
+    """Validate a token sent back by a client; ``None`` or ``""`` is an empty context."""
+    if token is None or token == "":
+        return Context()
+    if not isinstance(token, str):
+        raise _bad("expected a string")
+    if len(token) > MAX_TOKEN_CHARS:
+        raise _bad(f"longer than {MAX_TOKEN_CHARS} characters")
+    if not _TOKEN.match(token):
+        raise _bad("unknown format")
+    body = token[len(_PREFIX) :]
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        data = json.loads(raw.decode("ascii"))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise _bad("cannot be decoded") from None
+    if not isinstance(data, dict) or set(data) != {"v", "topic"} or data["v"] != 1:
+        raise _bad("unknown version or fields")
+    topic = data["topic"]
+    if not isinstance(topic, list) or len(topic) > MAX_TOPIC_WORDS:
+        raise _bad(f"the topic must be a list of at most {MAX_TOPIC_WORDS} words")
+    if not all(isinstance(word, str) and _WORD.match(word) for word in topic):
+        raise _bad("the topic holds something other than plain words")
+    return Context(topic=tuple(topic))
+
+
+_ASPECT_CONCEPTS = frozenset(
+    _words("risk recovery duration success recurrence hospital cause symptom diagnosis permanent surgery stress sleep")
+)
+
+
+@lru_cache(maxsize=4096)
+def _is_aspect(surface: str, terms: tuple[str, ...]) -> bool:
+    parts = surface.split()
+    if parts and all(stem(part) in _NON_SUBJECT for part in parts):
+        return True
+    concepts = [term[1:] for term in terms if term.startswith(CONCEPT_PREFIX)]
+    plain = [term for term in terms if not term.startswith(CONCEPT_PREFIX)]
+    return bool(concepts) and all(c in _ASPECT_CONCEPTS for c in concepts) and all(t in _NON_SUBJECT for t in plain)
+
+
+def subject_words(query: Query, known_terms: frozenset[str]) -> tuple[str, ...]:
+    """Content words of a question that name a subject the corpus knows (phrases split into words)."""
+    out: list[str] = []
+    for word in query.words:
+        parts = word.surface.split()
+        if not parts or not all(part[:1].isalpha() and _WORD.match(part) for part in parts):
+            continue
+        if _is_aspect(word.surface, word.terms):
+            continue
+        if any(term in known_terms for term in word.terms):
+            out.extend(parts)
+    return tuple(dict.fromkeys(out))[:MAX_TOPIC_WORDS]
+
+
+def plan_turn(message: str, query: Query, context: Context, *, known_terms: frozenset[str]) -> TurnPlan:
+    """Decide whether ``message`` continues the topic in ``context`` or starts a new one.
+
+    ``query`` is the message analysed on its own (by the index the search will use).
+    """
+    subjects = subject_words(query, known_terms)
+    if context.is_empty or (subjects and not refers_back(message)):
+        return TurnPlan(search_text=message, topic=subjects or context.topic, follow_up=False)
+    extra = [word for word in context.topic if word not in subjects]
+    search_text = f"{message} {' '.join(extra)}".strip()
+    return TurnPlan(search_text=search_text, topic=context.topic, follow_up=True)

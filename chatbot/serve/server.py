@@ -1,0 +1,110 @@
+"""``chatbot serve``: the app under gunicorn, in this process.
+
+:class:`ChatbotServer` is a ``gunicorn.app.base.BaseApplication``: the process that
+runs ``chatbot serve`` *is* the gunicorn master, so signals sent to it reach gunicorn
+(TERM: graceful shutdown, requests in flight finish; HUP: new workers; TTIN/TTOU: one
+worker more or less). The corpus is loaded and the index built once, in the master,
+before the workers fork (errors stop start-up with a message, not a crash loop), and
+the workers share that memory copy-on-write.
+
+Workers are gunicorn's threaded workers (``gthread``): answering a question takes a
+fraction of a millisecond of Python, so a few threads per process keep the CPU busy
+while sockets wait. The access log holds the request line and status only, never a
+request body, so nothing a visitor types is written there.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from chatbot.config import Settings
+
+__all__ = ["ACCESS_LOG_FORMAT", "ChatbotServer", "gunicorn_options", "run_dev", "run_gunicorn"]
+
+#: Client, request line (path only; bodies are never logged), status, size, microseconds.
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus'
+
+
+def gunicorn_options(settings: Settings) -> dict[str, Any]:
+    """gunicorn settings for these chatbot settings."""
+    return {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "threads": settings.threads,
+        "worker_class": "gthread",
+        "timeout": 30,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "info",
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "proc_name": "chatbot",
+        # Several servers may run on one machine (tests, replicas): no shared control socket.
+        "control_socket_disable": True,
+    }
+
+
+class ChatbotServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    """gunicorn running one Flask application built before the workers fork."""
+
+    def __init__(self, app: Flask | Callable[[], Flask], options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        if isinstance(self.application, Flask):
+            return self.application
+        self.application = self.application()
+        return self.application
+
+
+def configure_logging() -> None:
+    """Our own log lines (``chatbot.*``) on stderr next to gunicorn's."""
+    logger = logging.getLogger("chatbot")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def freeze_heap(server: Any, worker: Any) -> None:
+    """gunicorn's ``pre_fork`` hook: move what the master built out of the collector's sight.
+
+    The index does not change after start-up, so garbage collections in a worker
+    need not walk it, and do not write to (and so copy) the pages the workers share
+    with the master. Unfrozen first: after a reload (SIGHUP) the master's old index is
+    garbage, and what of it sits in reference cycles must stay collectable.
+    """
+    gc.unfreeze()
+    gc.freeze()
+
+
+def run_gunicorn(app: Flask, settings: Settings) -> None:
+    """Serve ``app`` under gunicorn until the master is told to stop."""
+    from chatbot.serve.reloader import gunicorn_hooks
+
+    configure_logging()
+    # Reload on HUP; watch in each worker.
+    options = {**gunicorn_options(settings), "pre_fork": freeze_heap, **gunicorn_hooks(app)}
+    ChatbotServer(app, options).run()
+
+
+def run_dev(app: Flask, settings: Settings) -> None:
+    """Flask's development server (one process, threaded, no debugger): for local front-end work only."""
+    configure_logging()
+    app.run(host=settings.host, port=settings.port, debug=False, use_reloader=False, threaded=True)

@@ -1,0 +1,149 @@
+"""The follow-up context token and follow-up questions (chatbot.dialogue.context, Bot.ask)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from qa_sets import load_cases
+
+from chatbot.bot import Bot
+from chatbot.dialogue.context import (
+    MAX_TOKEN_CHARS,
+    MAX_TOPIC_WORDS,
+    Context,
+    decode_context,
+    encode_context,
+    plan_turn,
+)
+from chatbot.dialogue.reply import ReplyType
+from chatbot.errors import RequestError
+
+
+def token_of(payload: Any) -> str:
+    raw = json.dumps(payload).encode()
+    return "c1." + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_round_trip() -> None:
+    context = Context(topic=("microvascular", "decompression"))
+    token = encode_context(context)
+    assert token.startswith("c1.")
+    assert decode_context(token) == context
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_missing_context_is_empty(empty: str | None) -> None:
+    assert decode_context(empty).is_empty
+
+
+def test_encode_is_bounded() -> None:
+    token = encode_context(Context(topic=tuple("x" * 40 for _ in range(20))))
+    assert len(token) <= MAX_TOKEN_CHARS
+    assert len(decode_context(token).topic) == MAX_TOPIC_WORDS
+
+
+def test_encode_drops_non_words() -> None:
+    token = encode_context(Context(topic=("botox", "<script>", "")))
+    assert decode_context(token).topic == ("botox",)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        123,
+        ["c1.abc"],
+        {"topic": ["botox"]},
+        "garbage",
+        "c1.",
+        "c1.!!!!",
+        "c2." + "e30",
+        "c1." + "A" * 600,
+        token_of({"v": 2, "topic": []}),
+        token_of({"v": 1}),
+        token_of({"v": 1, "topic": "botox"}),
+        token_of({"v": 1, "topic": ["botox"], "extra": 1}),
+        token_of({"v": 1, "topic": ["a"] * 7}),
+        token_of({"v": 1, "topic": ["<img src=x>"]}),
+        token_of({"v": 1, "topic": [1, 2]}),
+        token_of({"v": 1, "topic": ["x" * 41]}),
+        token_of([1, 2, 3]),
+        "c1." + base64.urlsafe_b64encode(b"\xff\xfe").decode().rstrip("="),
+        "c1.e30x",
+    ],
+)
+def test_bad_tokens_are_request_errors(token: object) -> None:
+    with pytest.raises(RequestError) as caught:
+        decode_context(token)
+    assert caught.value.code == "bad_context"
+    assert caught.value.status == 400
+
+
+def test_forged_token_only_adds_words(bot: Bot) -> None:
+    forged = token_of({"v": 1, "topic": ["botox"]})
+    reply = bot.ask("how long does it last", context=forged)
+    assert reply.type is ReplyType.ANSWER
+    assert any("3–6 months" in p.text or "every 3–4 months" in p.text for p in reply.passages)
+
+
+def test_plan_follow_up_and_new_topic(bot: Bot) -> None:
+    mvd = Context(topic=("microvascular", "decompression"))
+    follow = plan_turn(
+        "What are the risks?", bot.index.query("What are the risks?"), mvd, known_terms=bot.index.known_terms
+    )
+    assert follow.follow_up and "microvascular decompression" in follow.search_text
+    assert follow.topic == mvd.topic
+    new = plan_turn(
+        "Tell me about Botox", bot.index.query("Tell me about Botox"), mvd, known_terms=bot.index.known_terms
+    )
+    assert not new.follow_up and new.topic == ("botox",) and new.search_text == "Tell me about Botox"
+    pronoun = plan_turn("does it cure hfs", bot.index.query("does it cure hfs"), mvd, known_terms=bot.index.known_terms)
+    assert pronoun.follow_up and pronoun.topic == mvd.topic
+
+
+def test_topic_travels_in_the_reply(bot: Bot) -> None:
+    first = bot.ask("What is microvascular decompression?")
+    assert decode_context(first.context).topic == ("microvascular", "decompression")
+    second = bot.ask("What are the risks?", context=first.context)
+    assert decode_context(second.context).topic == ("microvascular", "decompression")
+    third = bot.ask("Tell me about Botox", context=second.context)
+    assert decode_context(third.context).topic == ("botox",)
+
+
+def test_follow_up_depends_on_the_context(bot: Bot) -> None:
+    """'And how long is the recovery?' finds the MVD recovery passage only in the MVD conversation."""
+    first = bot.ask("What is microvascular decompression?")
+    with_context = bot.ask("And how long is the recovery?", context=first.context)
+    assert with_context.passages[0].citation.section == "Recovery & Follow-Up"
+
+
+def test_small_talk_and_urgent_keep_the_topic(bot: Bot) -> None:
+    first = bot.ask("Tell me about Botox")
+    thanks = bot.ask("thanks", context=first.context)
+    assert thanks.type is ReplyType.SMALLTALK and thanks.context == first.context
+    urgent = bot.ask("worst headache of my life", context=first.context)
+    assert urgent.type is ReplyType.URGENT and urgent.context == first.context
+
+
+CONVERSATIONS = load_cases("conversations")
+
+
+def test_conversation_set_is_large_enough() -> None:
+    assert len(CONVERSATIONS) >= 15
+    assert all(len(case["turns"]) >= 2 for case in CONVERSATIONS)
+
+
+@pytest.mark.parametrize("case", CONVERSATIONS, ids=lambda case: case["id"])
+def test_conversations(bot: Bot, case: dict[str, Any]) -> None:
+    context = None
+    for number, turn in enumerate(case["turns"], start=1):
+        reply = bot.ask(turn["message"], context=context)
+        context = reply.context
+        where = f"turn {number} {turn['message']!r}"
+        if "expect_type" in turn:
+            assert reply.type.value == turn["expect_type"], where
+        if "expect_text" in turn:
+            texts = [passage.text for passage in reply.passages]
+            assert any(snippet in text for snippet in turn["expect_text"] for text in texts), (where, texts)
