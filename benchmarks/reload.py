@@ -24,10 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks._serving import call, serve
-from chatbot.retrieval import store as indexstore
 from chatbot.bot import Bot
 from chatbot.config import Settings
 from chatbot.documents.load import bundled_corpus_dir
+from chatbot.retrieval import store as indexstore
 from chatbot.serve.reloader import BotHolder
 
 NEW_DOC = "---\ntitle: Parking\n---\n\n## Parking\n\nVisitors park free of charge on Willow Lane for four hours.\n"

@@ -26,16 +26,12 @@ from chatbot.documents.model import Corpus
 from chatbot.documents.passages import Passage, split_all
 from chatbot.retrieval.bm25 import BM25Params
 from chatbot.retrieval.index import Hit, PassageIndex
-from chatbot.text.analyzer import Analyzer, Query, Synonyms, load_stopwords, load_synonyms
-from chatbot.triage.urgent import (
-    SmallTalk,
-    Urgency,
-    UrgentKind,
-    detect_personal_advice,
-    detect_smalltalk,
-    detect_urgent,
-    normalise_message,
-)
+from chatbot.text.analyzer import Analyzer, Query
+from chatbot.text.lexicon import Synonyms, load_stopwords, load_synonyms
+from chatbot.text.normalise import normalise_message
+from chatbot.triage.personal import detect_personal_advice
+from chatbot.triage.smalltalk import SmallTalk, detect_smalltalk
+from chatbot.triage.urgent import Urgency, UrgentKind, detect_urgent
 
 __all__ = ["Bot", "Ranking", "contact_line", "notice_text", "personal_advice_line"]
 

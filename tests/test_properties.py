@@ -21,7 +21,10 @@ from hypothesis import strategies as st
 from chatbot.documents.load import bundled_corpus_dir, read_document
 from chatbot.documents.model import CorpusError
 from chatbot.documents.passages import split, split_sentences
-from chatbot.text.analyzer import MAX_QUERY_CHARS, Analyzer, Synonyms, Vocabulary, load_synonyms, normalise
+from chatbot.text.analyzer import MAX_QUERY_CHARS, Analyzer
+from chatbot.text.lexicon import Synonyms, load_synonyms
+from chatbot.text.normalise import normalise
+from chatbot.text.spelling import Vocabulary
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "60"))
 FAST = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=2), suppress_health_check=[HealthCheck.too_slow])
@@ -335,7 +338,7 @@ def test_context_decoder_is_fast_on_huge_tokens(unit: str, repeat: int) -> None:
 @given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
 def test_the_ascii_tokenizer_finds_the_same_tokens(text: str) -> None:
     """ASCII text is scanned with a simpler pattern (indexing speed); it must find exactly what the general one does."""
-    from chatbot.text.analyzer import _TOKEN, _TOKEN_ASCII
+    from chatbot.text.normalise import _TOKEN, _TOKEN_ASCII
 
     folded = normalise(text)
     assert folded.isascii()

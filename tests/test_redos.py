@@ -33,9 +33,14 @@ BOUND_MS = 50.0
 LENGTH = 1000
 CHARS = [" ", "\t", "a", "A", "1", ".", "-", "#", ">", "/", "'", "é"]
 MODULES = [
+    "chatbot.text.normalise",
+    "chatbot.text.stem",
+    "chatbot.text.lexicon",
+    "chatbot.text.spelling",
     "chatbot.text.analyzer",
     "chatbot.documents.passages",
     "chatbot.documents.model",
+    "chatbot.documents.load",
     "chatbot.documents.readers.markdown",
     "chatbot.documents.readers.text",
     "chatbot.documents.readers.structure",
@@ -44,7 +49,10 @@ MODULES = [
     "chatbot.documents.readers.outline",
     "chatbot.documents.readers.pdf",
     "chatbot.documents.readers.docx",
+    "chatbot.triage.patterns",
     "chatbot.triage.urgent",
+    "chatbot.triage.smalltalk",
+    "chatbot.triage.personal",
     "chatbot.dialogue.context",
     "chatbot.dialogue.reply",
 ]
@@ -153,7 +161,11 @@ GENERIC = generic_attacks()
 def test_patterns_were_found() -> None:
     """The collector sees the analyzer's, splitter's and readers' patterns (else this proves nothing)."""
     names = {name.rsplit("[", 1)[0] for name, _ in PATTERNS}
-    assert {"chatbot.text.analyzer._TOKEN", "chatbot.documents.passages._SENTENCE_END", "chatbot.documents.readers.markdown._HEADING"} <= names
+    assert {
+        "chatbot.text.normalise._TOKEN",
+        "chatbot.documents.passages._SENTENCE_END",
+        "chatbot.documents.readers.markdown._HEADING",
+    } <= names
     assert any(name.startswith("chatbot.documents.readers.text._CHROME") for name in names)
 
 
@@ -170,7 +182,8 @@ def test_pattern_has_no_catastrophic_worst_case(name: str, pattern: re.Pattern[s
 def _analyzer_calls() -> list[tuple[str, Callable[[str], object]]]:
     from chatbot.bot import Bot
     from chatbot.config import Settings
-    from chatbot.text.analyzer import Analyzer, normalise
+    from chatbot.text.analyzer import Analyzer
+    from chatbot.text.normalise import normalise
 
     bot = Bot.from_settings(Settings())
     analyzer: Analyzer = bot.index.analyzer
@@ -191,12 +204,17 @@ def _splitter_calls() -> list[tuple[str, Callable[[str], object]]]:
 
 
 def _safety_calls() -> list[tuple[str, Callable[[str], object]]]:
-    try:
-        safety = importlib.import_module("chatbot.triage.urgent")
-    except ImportError:
-        return []
-    names = ["detect_urgent", "detect_smalltalk", "detect_personal_advice", "normalise_message"]
-    return [(name, getattr(safety, name)) for name in names if hasattr(safety, name)]
+    from chatbot.text.normalise import normalise_message
+    from chatbot.triage.personal import detect_personal_advice
+    from chatbot.triage.smalltalk import detect_smalltalk
+    from chatbot.triage.urgent import detect_urgent
+
+    return [
+        ("detect_urgent", detect_urgent),
+        ("detect_smalltalk", detect_smalltalk),
+        ("detect_personal_advice", detect_personal_advice),
+        ("normalise_message", normalise_message),
+    ]
 
 
 def _context_calls() -> list[tuple[str, Callable[[str], object]]]:

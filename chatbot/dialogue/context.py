@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from chatbot.errors import RequestError
-from chatbot.text.analyzer import CONCEPT_PREFIX, Query, stem
+from chatbot.text.analyzer import CONCEPT_PREFIX, Query
+from chatbot.text.stem import stem
 
 __all__ = [
     "MAX_TOKEN_CHARS",

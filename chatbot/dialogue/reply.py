@@ -21,7 +21,8 @@ import orjson
 
 from chatbot.documents.passages import Passage, split_sentences
 from chatbot.retrieval.index import Hit, PassageIndex
-from chatbot.text.analyzer import CONCEPT_PREFIX, Correction, Query, stem
+from chatbot.text.analyzer import CONCEPT_PREFIX, Correction, Query
+from chatbot.text.stem import stem
 
 __all__ = [
     "REPLY_SCHEMA_VERSION",

@@ -36,13 +36,12 @@ from chatbot.errors import ChatbotError, EvalFileError
 from chatbot.evaluation.sets import Case, Expectation, QuestionSet
 from chatbot.forking import forked_slices
 from chatbot.retrieval.bm25 import top_positions
-from chatbot.text.analyzer import normalise
+from chatbot.text.normalise import fold
 
 __all__ = [
     "CaseResult",
     "RankedPassage",
     "TurnResult",
-    "fold",
     "run_batch",
     "run_checks",
 ]
@@ -50,12 +49,6 @@ __all__ = [
 #: Rank metrics look this deep (MRR@10, nDCG@10).
 DEPTH = 10
 MAX_CHECK_TOP_K = 20
-
-
-def fold(text: str) -> str:
-    """Text for phrase matching: the analyser's normalisation (case, unicode dashes and
-    quotes folded) with runs of white space made one space."""
-    return " ".join(normalise(text).split())
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ from chatbot.documents.passages import Passage
 from chatbot.errors import IndexBuildError
 from chatbot.forking import forked_slices
 from chatbot.retrieval.bm25 import BM25Index, BM25Params, EncodedTerms
-from chatbot.text.analyzer import Analyzer, Query, Vocabulary, vocabulary_of
+from chatbot.text.analyzer import Analyzer, Query, vocabulary_of
+from chatbot.text.spelling import Vocabulary
 
 __all__ = ["PARALLEL_MIN_PASSAGES", "Hit", "PassageIndex", "encode_passages"]
 

@@ -47,7 +47,9 @@ from chatbot.documents.passages import Passage
 from chatbot.errors import CorpusError, EmptyCorpusError, IndexBuildError
 from chatbot.retrieval.bm25 import BM25Params
 from chatbot.retrieval.index import PassageIndex
-from chatbot.text.analyzer import Analyzer, Vocabulary, load_stopwords
+from chatbot.text.analyzer import Analyzer
+from chatbot.text.lexicon import load_stopwords
+from chatbot.text.spelling import Vocabulary
 
 __all__ = [
     "INDEX_FORMAT",

@@ -17,8 +17,9 @@ from chatbot.dialogue.reply import ReplyType
 from chatbot.errors import EvalFileError
 from chatbot.evaluation.metrics import Thresholds, compute_metrics, ndcg_at, percentile
 from chatbot.evaluation.reports import Progress
-from chatbot.evaluation.run import fold, invariant_problems, rank_positions, run_checks
+from chatbot.evaluation.run import invariant_problems, rank_positions, run_checks
 from chatbot.evaluation.sets import load_question_files, load_question_set, parse_kind
+from chatbot.text.normalise import fold
 
 # The conftest corpus_dir: "## Botox" (toxin lasts about three months) and "## Surgery"
 # (MVD moves the artery; home after two days).

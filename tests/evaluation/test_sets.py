@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from chatbot.cli import main
 from chatbot.documents.load import bundled_corpus_dir
-from chatbot.evaluation.run import fold
 from chatbot.evaluation.sets import load_question_set
+from chatbot.text.normalise import fold
 
 QA = Path(__file__).resolve().parents[1] / "qa"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "questions.yaml"

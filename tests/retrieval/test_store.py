@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from docgen import QUESTIONS, write_corpus
 
-from chatbot.retrieval import store as indexstore
 from chatbot.bot import Bot
 from chatbot.cli import main
 from chatbot.config import Settings
+from chatbot.retrieval import store as indexstore
 
 
 @pytest.fixture

@@ -15,7 +15,10 @@ from chatbot.bot import Bot
 from chatbot.documents.passages import Passage
 from chatbot.errors import CorpusError
 from chatbot.retrieval.index import PassageIndex
-from chatbot.text.analyzer import Analyzer, Synonyms, Vocabulary, load_stopwords, load_synonyms, normalise
+from chatbot.text.analyzer import Analyzer
+from chatbot.text.lexicon import Synonyms, load_stopwords, load_synonyms
+from chatbot.text.normalise import normalise
+from chatbot.text.spelling import Vocabulary
 
 
 def hit_ids(bot: Bot, question: str, top_k: int = 50) -> list[str]:

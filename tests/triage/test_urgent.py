@@ -10,13 +10,9 @@ from qa_sets import load_cases, messages
 from chatbot.bot import Bot
 from chatbot.config import Settings
 from chatbot.dialogue.reply import ReplyType
-from chatbot.triage.urgent import (
-    SmallTalk,
-    UrgentKind,
-    detect_personal_advice,
-    detect_smalltalk,
-    detect_urgent,
-)
+from chatbot.triage.personal import detect_personal_advice
+from chatbot.triage.smalltalk import SmallTalk, detect_smalltalk
+from chatbot.triage.urgent import UrgentKind, detect_urgent
 
 URGENT_CASES = load_cases("urgent")
 URGENT = [case for case in URGENT_CASES if case.get("expect_type") == "urgent"]

@@ -1,0 +1,72 @@
+"""Stems: British spellings folded to American ones, then the Snowball stemmer (cached)."""
+
+from __future__ import annotations
+
+import operator
+import re
+from functools import lru_cache
+from itertools import compress, repeat
+
+from nltk.stem.snowball import SnowballStemmer
+
+__all__ = []
+
+
+_stemmer = SnowballStemmer("english")
+# Derivational suffixes the Snowball stemmer does not remove or that change a stem.
+_DERIVATIONS = frozenset(
+    {"age", "ness", "ity", "ation", "ion", "ment", "al", "ic", "ous", "ive", "ure", "ance", "ence", "is", "ical"}
+    | {"ly", "ily"}  # adverbs: "temporary" is searched as the documents' "temporarily"
+)
+
+
+# British -> American spelling, applied before stemming to passages and questions alike,
+# so "anaesthetic"/"anesthetic", "tumour"/"tumor", "paralyse"/"paralyze" meet. Rules, not
+# a word list: a rule that also rewrites an unrelated word is harmless as long as it
+# does not make two different words equal, because both sides go through it.
+_SPELLING = (
+    (re.compile(r"(?<=[^aeiou])ae(?=[^aeiou])"), "e"),  # anaesthesia, haemorrhage, paediatric
+    (re.compile(r"^oe(?=[dsn])"), "e"),  # oedema, oesophagus, oestrogen
+    (re.compile(r"(?<=[a-z]{3})our(s|ed|ing|ous)?$"), r"or\1"),  # tumour, behaviour, colour
+    (re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)$"), r"iz\1"),  # stabilise, personalised
+    (re.compile(r"(?<=[a-z])ys(e|es|ed|ing)$"), r"yz\1"),  # paralyse, analyse
+    (re.compile(r"(?<=[^aeiou])tre(s)?$"), r"ter\1"),  # centre, litre, theatre
+)
+
+
+#: The letters each rule above needs, tested before running its pattern (indexing speed).
+_SPELLING_NEEDS = ("ae", "oe", "our", "is", "ys", "tre")
+
+
+def american(word: str) -> str:
+    """One lowercase word with British spellings folded to American ones."""
+    for (pattern, replacement), needed in zip(_SPELLING, _SPELLING_NEEDS, strict=True):
+        if needed in word:
+            word = pattern.sub(replacement, word)
+    return word
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball stem of one lowercase word, British spelling folded (cached: stemming dominates indexing)."""
+    if not word[:1].isalpha():
+        return word
+    return str(_stemmer.stem(american(word)))
+
+
+
+_STEMS: dict[str, str] = {}
+
+
+def stem_all(tokens: list[str]) -> list[str]:
+    """:func:`stem` of every token, through a plain dict (indexing looks up millions of tokens)."""
+    stems = list(map(_STEMS.get, tokens))
+    if None in stems:
+        if len(_STEMS) > 500_000:
+            _STEMS.clear()
+        # Visit only the new tokens (most texts have a few among a hundred known ones).
+        for i in compress(range(len(stems)), map(operator.is_, stems, repeat(None))):
+            stems[i] = _STEMS[tokens[i]] = stem(tokens[i])
+    return stems  # type: ignore[return-value]  # no None is left
+
+

@@ -1,0 +1,100 @@
+"""Questions about the visitor's own case: a first-person decision, diagnosis or candidacy."""
+
+from __future__ import annotations
+
+from chatbot.text.normalise import normalise_message
+from chatbot.triage.patterns import _any, _rx
+
+__all__ = ["detect_personal_advice"]
+
+
+_PERSONAL = _rx(
+    r" (?:should|shall|must|ought) i (?:\w+ )?"
+    + _any(
+        "stop",
+        "start",
+        "keep",
+        "quit",
+        "come off",
+        "go off",
+        "get off",
+        "switch",
+        "change",
+        "increase",
+        "reduce",
+        "lower",
+        "double",
+        "skip",
+        "take",
+        "try",
+        "have",
+        "get",
+        "go ahead",
+        "choose",
+        "pick",
+        "opt",
+        "book",
+        "wait",
+        "avoid",
+        "be worried",
+        "worry",
+        "be concerned",
+        "do",
+    )
+    + r"\b",
+    r" (?:am i|would i be|i am|im|is (?:he|she|my \w+)) (?:a |an )?(?:good |suitable |right |possible |ideal |likely )?"
+    r"(?:candidate|eligible|suitable|a fit)\b",
+    r" (?:is|could|might|can) (?:my|this|it) (?:\w+ ){0,3}(?:be )?(?:a |an )?"
+    + _any(
+        r"tumou?r",
+        "cancer",
+        "stroke",
+        "serious",
+        "dangerous",
+        "hfs",
+        "hemifacial spasm",
+        "bells palsy",
+        "ms",
+        "sign of",
+        "symptom of",
+        "caused by",
+    )
+    + r"\b",
+    r" (?:is|are) my (?:\w+ ){0,3}(?:a |an )?(?:tumou?r|cancer|serious|dangerous|hfs|hemifacial spasm|sign|symptom)\b",
+    r" do i (?:have|qualify)\b",
+    r" do i (?:really )?need (?:surgery|an operation|the operation|an mvd|mvd|treatment|botox|to have)\b"
+    r"(?! (?:before|after))",
+    " "
+    + _any(
+        "in my case",
+        "for me",
+        "my case",
+        "my situation",
+        "my dose",
+        "my dosage",
+        "my medication",
+        "my meds",
+        "my pills",
+        "my tablets",
+        "my doctor",
+        "my neurologist",
+        "my surgeon",
+    )
+    + r"\b",
+    " "
+    + _any(
+        "what should i do",
+        "what would you (?:recommend|advise|suggest)",
+        "do you (?:recommend|think i)",
+        "would you recommend",
+        "which (?:is|would be) better for me",
+        "is it safe for me",
+        r"will (?:i|my \w+) (?:get better|recover|be cured|go away)",
+    )
+    + r"\b",
+)
+
+
+def detect_personal_advice(message: str, *, normalised: str | None = None) -> bool:
+    """True when a message asks about the visitor's own case rather than for general information."""
+    return bool(_PERSONAL.search(normalise_message(message) if normalised is None else normalised))
