@@ -9,7 +9,7 @@ from itertools import compress, repeat
 
 from nltk.stem.snowball import SnowballStemmer
 
-__all__ = []
+__all__ = ["american", "stem", "stem_all"]
 
 
 _stemmer = SnowballStemmer("english")

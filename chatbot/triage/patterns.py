@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import re
 
-__all__ = []
+__all__ = ["G2", "G4", "G6", "gap", "one_of", "rx"]
 
 
-def _rx(*alternatives: str) -> re.Pattern[str]:
+def rx(*alternatives: str) -> re.Pattern[str]:
     """One pattern matching any of ``alternatives``."""
     return re.compile("|".join(alternatives))
 
 
-def _any(*options: str) -> str:
+def one_of(*options: str) -> str:
     """A non-capturing group of options: ``(?:a|b|c)``."""
     return "(?:" + "|".join(options) + ")"
 
 
-def _gap(n: int) -> str:
+def gap(n: int) -> str:
     """Up to ``n`` words between two parts of a concept ("face is starting to droop")."""
     return rf"(?: \w{{1,20}}){{0,{n}}}"
 
 
-G2, G4, G6 = _gap(2), _gap(4), _gap(6)
+G2, G4, G6 = gap(2), gap(4), gap(6)
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from chatbot.text.normalise import normalise_message
-from chatbot.triage.patterns import _any, _rx
+from chatbot.triage.patterns import one_of, rx
 
 __all__ = ["detect_personal_advice"]
 
 
-_PERSONAL = _rx(
+_PERSONAL = rx(
     r" (?:should|shall|must|ought) i (?:\w+ )?"
-    + _any(
+    + one_of(
         "stop",
         "start",
         "keep",
@@ -45,7 +45,7 @@ _PERSONAL = _rx(
     r" (?:am i|would i be|i am|im|is (?:he|she|my \w+)) (?:a |an )?(?:good |suitable |right |possible |ideal |likely )?"
     r"(?:candidate|eligible|suitable|a fit)\b",
     r" (?:is|could|might|can) (?:my|this|it) (?:\w+ ){0,3}(?:be )?(?:a |an )?"
-    + _any(
+    + one_of(
         r"tumou?r",
         "cancer",
         "stroke",
@@ -65,7 +65,7 @@ _PERSONAL = _rx(
     r" do i (?:really )?need (?:surgery|an operation|the operation|an mvd|mvd|treatment|botox|to have)\b"
     r"(?! (?:before|after))",
     " "
-    + _any(
+    + one_of(
         "in my case",
         "for me",
         "my case",
@@ -82,7 +82,7 @@ _PERSONAL = _rx(
     )
     + r"\b",
     " "
-    + _any(
+    + one_of(
         "what should i do",
         "what would you (?:recommend|advise|suggest)",
         "do you (?:recommend|think i)",

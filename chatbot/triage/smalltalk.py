@@ -6,7 +6,7 @@ import re
 from enum import Enum
 
 from chatbot.text.normalise import normalise_message
-from chatbot.triage.patterns import _any, _rx
+from chatbot.triage.patterns import one_of, rx
 
 __all__ = ["SmallTalk", "detect_smalltalk"]
 
@@ -22,7 +22,7 @@ class SmallTalk(str, Enum):
     ACKNOWLEDGE = "acknowledge"
 
 
-_POLITE = " " + _any(
+_POLITE = " " + one_of(
     "there",
     "again",
     "so much",
@@ -43,13 +43,13 @@ _POLITE = " " + _any(
 _POLITE = f"(?:{_POLITE})*"
 _HI = "(?: (?:hi|hello|hey))?"
 _Q = r"(?: \?)?"
-_HOW_ARE_YOU = _any("how are you", "how are you doing", "hows it going", "how do you do", "whats up", "sup")
+_HOW_ARE_YOU = one_of("how are you", "how are you doing", "hows it going", "how do you do", "whats up", "sup")
 _SMALLTALK: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
     (
         SmallTalk.GOODBYE,
-        _rx(
+        rx(
             "^(?: (?:ok|okay|thanks|thank you))?(?: "
-            + _any(
+            + one_of(
                 "bye",  # "bye bye" is "bye" repeated: listing it too made the group exponential
                 "goodbye",
                 "good bye",
@@ -68,9 +68,9 @@ _SMALLTALK: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
     ),
     (
         SmallTalk.THANKS,
-        _rx(
+        rx(
             "^(?: (?:ok|okay|great|perfect|brilliant|lovely))?(?: "
-            + _any(
+            + one_of(
                 "thanks",
                 "thank you",
                 "thankyou",
@@ -91,9 +91,9 @@ _SMALLTALK: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
     ),
     (
         SmallTalk.GREETING,
-        _rx(
+        rx(
             "^(?: "
-            + _any(
+            + one_of(
                 "hi",
                 "hello",
                 "hey",
@@ -113,22 +113,22 @@ _SMALLTALK: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
     ),
     (
         SmallTalk.IDENTITY,
-        _rx(
+        rx(
             rf"^{_HI} (?:who|what) (?:are|r) (?:you|u)(?: exactly| really)?{_Q} $",
             rf"^{_HI} (?:are|r) (?:you|u) (?:a |an )?"
-            + _any("bot", "robot", "ai", "human", "real", "real person", "person", "doctor", "machine", "computer")
+            + one_of("bot", "robot", "ai", "human", "real", "real person", "person", "doctor", "machine", "computer")
             + rf"(?: or (?:a |an )?\w+)?{_Q} $",
             rf"^ (?:whats|what is) your name{_Q} $",
             r"^ (?:am i|is this) (?:talking|chatting|speaking) (?:to|with) (?:a )?"
-            + _any("bot", "robot", "human", "person", "real person", "computer")
+            + one_of("bot", "robot", "human", "person", "real person", "computer")
             + f"{_Q} $",
         ),
     ),
     (
         SmallTalk.HELP,
-        _rx(
+        rx(
             f"^{_HI}(?: (?:please|pls))? "
-            + _any(
+            + one_of(
                 "help",
                 "help me",
                 "i need help",
@@ -149,9 +149,9 @@ _SMALLTALK: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
     ),
     (
         SmallTalk.ACKNOWLEDGE,
-        _rx(
+        rx(
             "^(?: "
-            + _any(
+            + one_of(
                 "ok",
                 "okay",
                 "k",

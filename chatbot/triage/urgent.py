@@ -30,12 +30,12 @@ from dataclasses import dataclass
 from enum import Enum
 
 from chatbot.text.normalise import normalise_message
-from chatbot.triage.patterns import G2, G4, G6, _any, _rx
+from chatbot.triage.patterns import G2, G4, G6, one_of, rx
 
 __all__ = ["Urgency", "UrgentKind", "detect_urgent"]
 
-_FACE = _any("face", "facial", "mouth", "smile", "lip", "lips", "cheek", "side of (?:my|his|her|the) face")
-_DROOP = _any(
+_FACE = one_of("face", "facial", "mouth", "smile", "lip", "lips", "cheek", "side of (?:my|his|her|the) face")
+_DROOP = one_of(
     r"dro+p\w*",
     r"dropp\w*",
     r"sag\w*",
@@ -50,8 +50,8 @@ _DROOP = _any(
     "wont move",
     "cant move",
 )
-_LIMB = _any("arm", "arms", "leg", "legs", "hand", "hands")
-_LIMB_WEAK = _any(
+_LIMB = one_of("arm", "arms", "leg", "legs", "hand", "hands")
+_LIMB_WEAK = one_of(
     r"weak\w*",
     r"numb\w*",
     "heavy",
@@ -67,7 +67,7 @@ _LIMB_WEAK = _any(
     "cant feel",
     "unable to (?:lift|move|raise)",
 )
-_SPEECH = _any(
+_SPEECH = one_of(
     r"slur+\w*",
     r"slr+ed",
     r"speech (?:is |was )?(?:slur\w*|garbled|weird|strange|funny|wrong|off|thick)",
@@ -76,7 +76,7 @@ _SPEECH = _any(
     "talking funny",
     "trouble speaking",
 )
-_SURGERY = _any(
+_SURGERY = one_of(
     "surgery",
     "sugery",
     "surgey",
@@ -94,54 +94,54 @@ _SURGERY = _any(
     "staples",
     "scar",
 )
-_SITE = _any("nose", "nostril", "ear", "wound", "incision", "scar", "head", "stitches")
-_RUNNING = _any(r"drip\w*", r"leak\w*", r"runn\w*", r"pour\w*", r"ooz\w*")
+_SITE = one_of("nose", "nostril", "ear", "wound", "incision", "scar", "head", "stitches")
+_RUNNING = one_of(r"drip\w*", r"leak\w*", r"runn\w*", r"pour\w*", r"ooz\w*")
 # "sudden\w*" covers "suddenly"; a second \w* after it would backtrack quadratically (ReDoS test).
 _SUDDEN = r"sudden\w*"
 
 #: (kind, pattern) pairs naming warning signs.
 _SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("stroke", _rx(rf" {_FACE}{G4} {_DROOP}\b", rf" {_DROOP}{G2} {_FACE}\b")),
+    ("stroke", rx(rf" {_FACE}{G4} {_DROOP}\b", rf" {_DROOP}{G2} {_FACE}\b")),
     (
         "stroke",
-        _rx(rf" {_LIMB}{G4} {_LIMB_WEAK}\b", rf" {_LIMB_WEAK}{G2} (?:my |his |her |the |one |left |right )*{_LIMB}\b"),
+        rx(rf" {_LIMB}{G4} {_LIMB_WEAK}\b", rf" {_LIMB_WEAK}{G2} (?:my |his |her |the |one |left |right )*{_LIMB}\b"),
     ),
-    ("stroke", _rx(rf" {_SPEECH}\b")),
+    ("stroke", rx(rf" {_SPEECH}\b")),
     (
         "stroke",
-        _rx(r" (?:having|had|have|is|its|it s) (?:a |an )?(?:stroke|mini stroke|tia)\b", rf" think\w*{G4} stroke\b"),
+        rx(r" (?:having|had|have|is|its|it s) (?:a |an )?(?:stroke|mini stroke|tia)\b", rf" think\w*{G4} stroke\b"),
     ),
-    ("stroke", _rx(rf" {_SUDDEN}{G4} (?:(?:blind|lost|loss of|cant see|double vision|vision)\b|confus\w*)")),
-    ("headache", _rx(r" worst headache\b", rf" worst (?:head )?pain{G4} (?:life|ever)\b", r" thunderclap\b")),
+    ("stroke", rx(rf" {_SUDDEN}{G4} (?:(?:blind|lost|loss of|cant see|double vision|vision)\b|confus\w*)")),
+    ("headache", rx(r" worst headache\b", rf" worst (?:head )?pain{G4} (?:life|ever)\b", r" thunderclap\b")),
     (
         "headache",
-        _rx(
+        rx(
             r" (?:sudden\w*|explod\w*|excruciating|unbearable|horrendous|crushing|agonizing|agonising|blinding)"
             rf"{G2} (?:severe |bad |terrible |awful )?(?:headache|head ache|head pain|pain in (?:my|the) head)\b"
         ),
     ),
-    ("headache", _rx(r" head (?:is |feels like (?:its |it is )?)?(?:exploding|about to explode|going to explode)\b")),
+    ("headache", rx(r" head (?:is |feels like (?:its |it is )?)?(?:exploding|about to explode|going to explode)\b")),
     (
         "csf",
-        _rx(
+        rx(
             rf" clear{G2} (?:fluid|liquid|water\w*|discharge|drip\w*|leak\w*|stuff|snot|mucus|drops?|runn\w*)\b"
             rf"{G6} {_SITE}\b"
         ),
     ),
-    ("csf", _rx(rf" {_SITE}\b{G6} {_RUNNING}{G4} clear\b")),
-    ("csf", _rx(rf" (?:fluid|liquid|water) (?:is )?(?:{_RUNNING}|coming){G4} {_SITE}\b")),
+    ("csf", rx(rf" {_SITE}\b{G6} {_RUNNING}{G4} clear\b")),
+    ("csf", rx(rf" (?:fluid|liquid|water) (?:is )?(?:{_RUNNING}|coming){G4} {_SITE}\b")),
     (
         "csf",
-        _rx(
+        rx(
             r" (?:csf|cerebrospinal fluid|spinal fluid|brain fluid) (?:leak\w*|drip\w*|coming)\b",
             r" salty (?:taste|drip|fluid)\b",
         ),
     ),
-    ("post_op", _rx(r" (?:fever|feverish|high temp\w*|temperature|chills|shivering|rigors)\b")),
-    ("post_op", _rx(r" stiff\w* neck\b", r" neck (?:\w{1,10} )?(?:stiff|rigid)\b", r" cant (?:bend|move) my neck\b")),
+    ("post_op", rx(r" (?:fever|feverish|high temp\w*|temperature|chills|shivering|rigors)\b")),
+    ("post_op", rx(r" stiff\w* neck\b", r" neck (?:\w{1,10} )?(?:stiff|rigid)\b", r" cant (?:bend|move) my neck\b")),
     (
         "post_op",
-        _rx(
+        rx(
             rf" (?:bleed\w*|blood)\b{G4} "
             r"(?:wont stop|not stopping|a lot|heavily|heavy|soak\w*|pouring|everywhere|through)\b",
             r" (?:heavy|heavily|lots of|pouring) (?:bleeding|blood)\b",
@@ -149,22 +149,22 @@ _SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "post_op",
-        _rx(
+        rx(
             r" (?:wound|incision|scar|stitches) (?:is |has |have |are |looks |keeps )*"
             r"(?:ooz\w*|pus\w*|weep\w*|split|opened|open|hot|red and swollen|swollen|infected|leaking|bleeding)\b"
         ),
     ),
-    ("post_op", _rx(r" (?:vomit\w*|throwing up|being sick|confus\w*|very drowsy|cant stay awake|seizure|fit|fits)\b")),
+    ("post_op", rx(r" (?:vomit\w*|throwing up|being sick|confus\w*|very drowsy|cant stay awake|seizure|fit|fits)\b")),
     (
         "post_op",
-        _rx(
+        rx(
             r" (?:severe|terrible|awful|worst|unbearable|excruciating|horrible|really bad)"
             r" (?:head ?ache|head pain|pain)\b"
         ),
     ),
     (
         "hearing",
-        _rx(
+        rx(
             r" (?:sudden|overnight|completely|totally)\w*" + rf"{G4} "
             rf"(?:deaf\w*|lost{G2} hearing|hearing loss|loss of hearing|cant hear|cannot hear|hear nothing)\b",
             r" (?:went|gone|going|become|became) deaf\b",
@@ -173,7 +173,7 @@ _SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "self_harm",
-        _rx(
+        rx(
             r" (?:kill|killing|hurt|hurting|harm|harming|cut|cutting) my ?self\b",
             r" suicid\w*",
             r" self ?harm\w*",
@@ -186,7 +186,7 @@ _SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "breathing",
-        _rx(
+        rx(
             r" (?:cant|cannot|can not|struggling to|hard to|trouble) breath\w*\b",
             r" chest pain\b",
             r" (?:collapsed|unconscious|unresponsive|passed out)\b",
@@ -195,7 +195,7 @@ _SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 #: Signs that are urgent even in a question frame (nobody asks about these in general).
-_ALWAYS = _rx(
+_ALWAYS = rx(
     r" worst headache\b",
     r" thunderclap headache\b",
     r" (?:kill|killing) my ?self\b",
@@ -208,7 +208,7 @@ _ALWAYS = _rx(
 
 # Post-operative signs (fever, bleeding, vomiting ...) are urgent only after an operation,
 # or, for fever with a stiff neck, on their own.
-_POST_OP = _rx(
+_POST_OP = rx(
     rf" after{G2} {_SURGERY}",
     rf" since{G2} {_SURGERY}",
     r" post ?op\w*",
@@ -217,11 +217,11 @@ _POST_OP = _rx(
     rf" (?:had|have had|got) (?:my |an |the )?{_SURGERY}",
     r" (?:my|the) (?:wound|incision|stitches|staples|scar)",
 )
-_FEVER = _rx(r" (?:fever|feverish|temperature|high temp\w*)\b")
-_STIFF_NECK = _rx(r" stiff\w* neck\b", r" neck (?:\w{1,10} )?(?:stiff|rigid)\b")
+_FEVER = rx(r" (?:fever|feverish|temperature|high temp\w*)\b")
+_STIFF_NECK = rx(r" stiff\w* neck\b", r" neck (?:\w{1,10} )?(?:stiff|rigid)\b")
 
-_FIRST_PERSON = _rx(r" (?:i|im|ive|id|ill|me|my|mine|myself|we|our|us)\b", r" (?:he|she|his|her|him|hes|shes)\b")
-_PRESENT = _rx(
+_FIRST_PERSON = rx(r" (?:i|im|ive|id|ill|me|my|mine|myself|we|our|us)\b", r" (?:he|she|his|her|him|hes|shes)\b")
+_PRESENT = rx(
     r" (?:right now|just now|at the moment|this (?:morning|evening|afternoon)|tonight|today"
     r"|since (?:yesterday|last night|this)|suddenly|sudden|all of a sudden|out of nowhere"
     r"|just (?:started|noticed|woke)|started|woke up|keeps|wont stop"
@@ -233,12 +233,12 @@ _PRESENT = _rx(
     r" (?:he|she) (?:is|has|cant|cannot|suddenly|just)\b",
     r" there (?:is|s) (?:clear |a lot of |lots of )?(?:fluid|liquid|blood|water)\b",
 )
-_HYPOTHETICAL = _rx(
+_HYPOTHETICAL = rx(
     r"^ (?:can|could|will|would|might|may|does|do|is|are|am|what|whats|how|why|when|which|should|if)\b",
     r" (?:can|could|will|would|might|may)"
     r" (?:i|you|it|mvd|botox|surgery|the \w+|this|that|my|they|someone|people|patients)\b",
     " "
-    + _any(
+    + one_of(
         "what if",
         "in case",
         "is it possible",
@@ -287,19 +287,19 @@ _HYPOTHETICAL = _rx(
 )
 # A face, arm or speech sign placed months or years back ("a facial paralysis some years ago",
 # "slurred for two years"), in a question, with nothing acute: history, not a stroke now.
-_LONG_AGO = _rx(
+_LONG_AGO = rx(
     r" (?:years?|months?) ago\b",
     r" (?:for|since) (?:a|one|two|three|four|five|six|several|many|a few|\d+) (?:years?|months?)\b",
     r" (?:as a child|in childhood|when i was (?:a child|a kid|young|little))\b",
     r" since (?:last year|\d{4})\b",
 )
-_ACUTE = _rx(
+_ACUTE = rx(
     r" (?:suddenly|sudden|all of a sudden|out of nowhere|right now|just now|today|tonight"
     r"|this (?:morning|evening|afternoon)|an hour ago|minutes ago|since (?:yesterday|last night))\b"
 )
 
 # A general question frame: an interrogative start or a question mark.
-_QUESTION = _rx(
+_QUESTION = rx(
     r"^ (?:can|could|will|would|might|may|does|do|did|is|are|am|was|what|whats|how|why|when|which|should|who|where)\b",
     r"\?",
 )
