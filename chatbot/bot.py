@@ -9,23 +9,16 @@ from functools import cached_property
 from pathlib import Path
 
 from chatbot.config import Settings
+from chatbot.dialogue.compose import answer_text, cite, pick_passages
 from chatbot.dialogue.context import Context, decode_context, encode_context, plan_turn, refers_back
-from chatbot.dialogue.reply import (
-    Decision,
-    Reply,
-    ReplyType,
-    answer_text,
-    cite,
-    decide,
-    pick_passages,
-    rerank,
-    search_terms,
-)
+from chatbot.dialogue.decide import Decision, decide
+from chatbot.dialogue.reply import Reply, ReplyType
 from chatbot.documents.load import bundled_corpus_dir, load_corpus
 from chatbot.documents.model import Corpus
 from chatbot.documents.passages import Passage, split_all
 from chatbot.retrieval.bm25 import BM25Params
 from chatbot.retrieval.index import Hit, PassageIndex
+from chatbot.retrieval.rerank import rerank, search_terms
 from chatbot.text.analyzer import Analyzer, Query
 from chatbot.text.lexicon import Synonyms, load_stopwords, load_synonyms
 from chatbot.text.normalise import normalise_message

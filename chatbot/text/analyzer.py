@@ -242,7 +242,7 @@ class Analyzer:
         to a concept is searched as that concept only, so either wording finds the
         same passages ("put to sleep" is anaesthesia, not sleep); other words by their
         stem; numbers always by their number forms. (The document's exact wording
-        still ranks a little higher: see :func:`chatbot.dialogue.reply.rerank`.)
+        still ranks a little higher: see :func:`chatbot.retrieval.rerank.rerank`.)
         """
         stems = stem_all(tokens)
         content = [token not in self.stopwords for token in tokens]
