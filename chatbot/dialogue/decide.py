@@ -49,9 +49,8 @@ def decide(
         return Decision(False, 0.0, 0.0, known_share, "no passage matches", tuple(w.surface for w in words))
     best = index.terms_of(hits[0].passage)
     missing = tuple(w.surface for w in words if not any(term in best for term in w.terms))
-    weights = [
-        0.0 if word.general else weight for word, weight in zip(words, question_shares(query, index).weights, strict=True)
-    ]
+    shares = question_shares(query, index)
+    weights = [0.0 if word.general else weight for word, weight in zip(words, shares.weights, strict=True)]
     coverage = share_covered(query, weights, best) if any(weights) else 1.0
     possible = index.best_possible(query)
     relevance = hits[0].matched / possible if possible else 0.0

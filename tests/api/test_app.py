@@ -13,8 +13,10 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate as validate_spec
 
-from chatbot.api.app import ReplyCache, create_app, json_depth, parse_json
+from chatbot.api.app import create_app
+from chatbot.api.cache import ReplyCache
 from chatbot.api.openapi import openapi_document
+from chatbot.api.requests import json_depth, parse_json
 from chatbot.bot import Bot
 from chatbot.cli import main
 from chatbot.config import Settings

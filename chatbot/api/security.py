@@ -1,0 +1,116 @@
+"""Security headers (CSP and friends), the request id and the rate limiter."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from chatbot.config import Settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["SecurityHeaders"]
+
+
+#: Where :class:`SecurityHeaders` puts the request id in the WSGI environment.
+REQUEST_ID_KEY = "chatbot.request_id"
+
+def content_security_policy(settings: Settings) -> str:
+    """A strict CSP: no inline scripts or styles, nothing from other origins."""
+    ancestors = " ".join(dict.fromkeys([settings.frame_ancestors, *(o for o in settings.allowed_origins if o != "*")]))
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            f"frame-ancestors {ancestors}",
+        ]
+    )
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    """The headers every response carries (see :class:`SecurityHeaders`)."""
+    return {
+        "Content-Security-Policy": content_security_policy(settings),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+
+
+#: Endpoints counted by the rate limit (health and the description are not).
+LIMITED_ENDPOINTS = frozenset({"api.chat", "api.documents", "api.document"})
+
+
+def _not_limited() -> bool:
+    return request.method == "OPTIONS" or request.endpoint not in LIMITED_ENDPOINTS
+
+
+def make_limiter(settings: Settings) -> Limiter:
+    """Per-client-address limits on the API from ``rate_limit`` ('off' disables them)."""
+    enabled = settings.rate_limit != "off"
+    return Limiter(
+        get_remote_address,
+        default_limits=[settings.rate_limit] if enabled else [],
+        default_limits_exempt_when=_not_limited,
+        storage_uri=settings.rate_limit_storage if enabled else "memory://",
+        headers_enabled=True,
+        # Fail open: if the shared store (Redis) is unreachable, requests are served
+        # without counting rather than refused; flask-limiter logs the error.
+        swallow_errors=True,
+        enabled=enabled,
+        key_prefix="chatbot",
+    )
+
+
+def request_id() -> str:
+    """This request's id (in the X-Request-Id header and in every log line about it)."""
+    found: str | None = request.environ.get(REQUEST_ID_KEY)
+    if found is None:  # pragma: no cover - SecurityHeaders sets it before the app runs
+        found = request.environ[REQUEST_ID_KEY] = os.urandom(8).hex()
+    return found
+
+
+class SecurityHeaders:
+    """WSGI middleware: the security headers and an ``X-Request-Id`` on every response.
+
+    The headers are the same on every response, so they are built once and added as
+    they are sent (any the app set itself are replaced), which costs far less than
+    setting each on every response object. flask-limiter adds ``Retry-After`` to every
+    response it counts; it is kept only where it means something (429 and 503), so that
+    no client waits a minute before retrying a request it can correct at once.
+    """
+
+    def __init__(self, app: WSGIApplication, headers: dict[str, str]) -> None:
+        self.app = app
+        self.headers = list(headers.items())
+        self._names = frozenset(name.lower() for name in [*headers, "X-Request-Id"])
+        self._names_and_retry = self._names | {"retry-after"}
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        rid = environ[REQUEST_ID_KEY] = os.urandom(8).hex()
+        extra = self.headers
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            names = self._names if status.startswith(("429", "503")) else self._names_and_retry
+            kept = [header for header in headers if header[0].lower() not in names]
+            kept += extra
+            kept.append(("X-Request-Id", rid))
+            return start_response(status, kept, exc_info)
+
+        return self.app(environ, start)
+
+
