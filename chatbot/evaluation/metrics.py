@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from chatbot.dialogue.reply import ReplyType
-from chatbot.evaluation.run import DEPTH, CaseResult, TurnResult
+from chatbot.evaluation.results import DEPTH, CaseResult, TurnResult
 
 __all__ = ["Metrics", "Rate", "ThresholdCheck", "Thresholds", "compute_metrics", "ndcg_at"]
 

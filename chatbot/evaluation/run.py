@@ -20,148 +20,21 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import json
-import operator
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import IO, Any
-
-import numpy
+from typing import Any
 
 from chatbot.bot import Bot
 from chatbot.dialogue.reply import Reply, ReplyType
 from chatbot.documents.passages import Passage
 from chatbot.errors import ChatbotError, EvalFileError
+from chatbot.evaluation.results import DEPTH, MAX_CHECK_TOP_K, CaseResult, RankedPassage, TurnResult
 from chatbot.evaluation.sets import Case, Expectation, QuestionSet
-from chatbot.forking import forked_slices
-from chatbot.retrieval.bm25 import top_positions
 from chatbot.text.normalise import fold
 
-__all__ = [
-    "CaseResult",
-    "RankedPassage",
-    "TurnResult",
-    "run_batch",
-    "run_checks",
-]
+__all__ = ["run_checks"]
 
-#: Rank metrics look this deep (MRR@10, nDCG@10).
-DEPTH = 10
-MAX_CHECK_TOP_K = 20
-
-
-@dataclass(frozen=True, slots=True)
-class RankedPassage:
-    """One entry of a ranked list, with its relevance grade for the turn (0: not relevant)."""
-
-    id: str
-    document_id: str
-    row_id: str | None
-    score: float
-    grade: int
-    section: str = ""
-    text: str = ""
-
-    @classmethod
-    def of(cls, passage: Passage, score: float, grade: int) -> RankedPassage:
-        return cls(passage.id, passage.document_id, passage.row_id, score, grade, passage.section, passage.text)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "document": self.document_id,
-            "section": self.section,
-            "row_id": self.row_id,
-            "score": round(self.score, 6),
-            "relevant": self.grade,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class TurnResult:
-    """What one turn asked, what came back, and what was wrong with it."""
-
-    message: str
-    expect: Expectation
-    top_k: int
-    reply_type: str
-    reply: str
-    shown: int
-    ranking: tuple[RankedPassage, ...]
-    rank: int | None
-    problems: tuple[str, ...]
-    latency_ms: float
-    cited_documents: tuple[str, ...] = ()
-
-    @property
-    def passed(self) -> bool:
-        return not self.problems
-
-    @property
-    def shown_passages(self) -> tuple[RankedPassage, ...]:
-        return self.ranking[: self.shown]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "expected": self.expect.to_dict(),
-            "top_k": self.top_k,
-            "type": self.reply_type,
-            "reply": self.reply,
-            "rank": self.rank,
-            "shown": self.shown,
-            "cited_documents": list(self.cited_documents),
-            "latency_ms": round(self.latency_ms, 3),
-            "passed": self.passed,
-            "problems": list(self.problems),
-            "ranking": [entry.to_dict() for entry in self.ranking],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class CaseResult:
-    """The turns of one case, run in order."""
-
-    case: Case
-    turns: tuple[TurnResult, ...]
-
-    @property
-    def passed(self) -> bool:
-        return all(turn.passed for turn in self.turns)
-
-    @property
-    def problems(self) -> tuple[str, ...]:
-        if len(self.turns) == 1:
-            return self.turns[0].problems
-        return tuple(f"turn {n}: {p}" for n, turn in enumerate(self.turns, start=1) for p in turn.problems)
-
-    @property
-    def rank(self) -> int | None:
-        """The rank of the first expected passage in the last turn that names one."""
-        ranked = [turn for turn in self.turns if turn.expect.retrieval]
-        return ranked[-1].rank if ranked else None
-
-    @property
-    def latency_ms(self) -> float:
-        return sum(turn.latency_ms for turn in self.turns)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.case.id,
-            "set": self.case.set_name,
-            "key": self.case.key,
-            "holdout": self.case.holdout,
-            "note": self.case.note,
-            "passed": self.passed,
-            "rank": self.rank,
-            "type": self.turns[-1].reply_type,
-            "problems": list(self.problems),
-            "turns": [turn.to_dict() for turn in self.turns],
-        }
-
-
-class _Grader:
+class Grader:
     """Relevance grades of passages for one expectation (cached passage texts)."""
 
     def __init__(self, bot: Bot) -> None:
@@ -199,7 +72,7 @@ class _Grader:
         return tuple(out)
 
 
-def _first_relevant(ranking: Sequence[RankedPassage]) -> int | None:
+def first_relevant(ranking: Sequence[RankedPassage]) -> int | None:
     return next((n for n, entry in enumerate(ranking, start=1) if entry.grade > 0), None)
 
 
@@ -296,7 +169,7 @@ class _Asker:
 
 
 def _run_case(
-    bot: Bot, ask: _Asker, grader: _Grader, case: Case, top_k: int, known_documents: frozenset[str]
+    bot: Bot, ask: _Asker, grader: Grader, case: Case, top_k: int, known_documents: frozenset[str]
 ) -> CaseResult:
     context: str | None = None
     turns: list[TurnResult] = []
@@ -329,7 +202,7 @@ def _run_case(
         seen = {passage.id for passage, _ in shown}
         ranked = shown + [(p, s) for p, s in more if p.id not in seen]
         ranking = grader.ranked(ranked[: max(depth, len(shown))], turn.expect)
-        rank = _first_relevant(ranking)
+        rank = first_relevant(ranking)
         shown_relevant = any(entry.grade > 0 for entry in ranking[: len(shown)])
         problems = check_reply(
             turn.expect,
@@ -376,7 +249,7 @@ def run_checks(
     if top_k is not None and not 1 <= top_k <= MAX_CHECK_TOP_K:
         raise EvalFileError("--top-k", f"must be from 1 to {MAX_CHECK_TOP_K} (up to 1000 only with --run)")
     ask = _Asker(bot)
-    grader = _Grader(bot)
+    grader = Grader(bot)
     documents = document_names(bot)
     first = next((case.turns[0].message for qs in sets for case in qs.cases), None)
     if first is not None:  # untimed: latency is measured after start-up (lazy tables built)
@@ -395,119 +268,3 @@ def run_checks(
     return results
 
 
-def rank_positions(bot: Bot, text: str, top_k: int) -> tuple[list[int], list[float]]:
-    """Passage positions and scores of :meth:`Bot.rank`, without building a Hit per passage.
-
-    At ``--top-k 1000`` over a thousand questions, creating a million Hit objects took
-    longer than the ranking itself; this returns the same ranking (a differential test
-    holds it equal to ``bot.rank``) as two plain lists.
-    """
-    index = bot.index
-    query = index.query(text, correct_spelling=False)
-    known = [term for term in query.terms if term in index.bm25]
-    if not known:
-        return [], []
-    matched = index.bm25.matched_scores(known)
-    positions = top_positions(matched, min(top_k, len(index)))
-    scores = matched[positions] + index.bm25.baseline(query.terms)
-    return positions.tolist(), scores.tolist()
-
-
-#: Batches smaller than this are ranked in one process (forking costs more than it saves).
-PARALLEL_MIN_QUESTIONS = 200
-_BATCH_SLICE = 50  # questions per slice: the progress bar moves a slice at a time
-
-
-@dataclass(frozen=True)
-class _BatchJob:
-    """A batch as the (forked) workers see it."""
-
-    bot: Bot
-    texts: list[str]
-    ids: list[str]
-    top_k: int
-    prefixes: list[str]  # per passage, the start of its run-file entry; empty: no run file
-    keep: bool  # whole rankings kept (--json), else the first DEPTH
-
-
-def _run_line(question_id: str, positions: list[int], scores: list[float], prefixes: list[str]) -> str:
-    """One line of the run file (built with maps over C functions: a million entries at --top-k 1000)."""
-    scores_text = map(repr, numpy.round(scores, 6).tolist())
-    entries = map(operator.add, map(prefixes.__getitem__, positions), scores_text)
-    ranking = "}, ".join(entries) + ("}" if positions else "")
-    return f'{{"id": {json.dumps(question_id, ensure_ascii=False)}, "ranking": [{ranking}]}}\n'
-
-
-def _rank_slice(job: _BatchJob, start: int, end: int) -> list[tuple[list[int], list[float], float, str]]:
-    """Questions ``start:end`` of a batch: kept positions and scores, latency (ms), run-file line."""
-    ranked = []
-    for i in range(start, end):
-        started = time.perf_counter()
-        positions, scores = rank_positions(job.bot, job.texts[i], job.top_k)
-        latency = (time.perf_counter() - started) * 1000
-        line = _run_line(job.ids[i], positions, scores, job.prefixes) if job.prefixes else ""
-        depth = len(positions) if job.keep else DEPTH
-        ranked.append((positions[:depth], scores[:depth], latency, line))
-    return ranked
-
-
-def run_batch(
-    bot: Bot,
-    sets: Sequence[QuestionSet],
-    *,
-    top_k: int,
-    out: IO[str] | None = None,
-    keep_rankings: bool = False,
-    on_case: Callable[[CaseResult], None] | None = None,
-    workers: int = 1,
-) -> list[CaseResult]:
-    """Rank every question like :meth:`Bot.rank` and write one JSON line per question to ``out``.
-
-    Line format: ``{"id": <question id>, "ranking": [{"id": <FAQ row id, or passage id>,
-    "passage": <passage id>, "score": <float>}, ...]}``. Rank metrics are computed where a
-    question names relevant passages; types, documents and forbidden text are not checked.
-    ``workers`` > 1 ranks a large batch in forked processes (:mod:`chatbot.forking`; only
-    for callers with no other threads), with the same lines in the same order.
-    """
-    cases = [(qs, case) for qs in sets for case in qs.cases]
-    for qs, case in cases:
-        if case.is_conversation:
-            raise EvalFileError(
-                qs.path, "conversations cannot be ranked in batch mode (--run)", case=case.id, field="turns"
-            )
-    grader = _Grader(bot)
-    passages = bot.index.passages
-    prefixes: list[str] = []
-    if out is not None:
-        dumps = json.dumps
-        prefixes = [
-            f'{{"id": {dumps(p.row_id or p.id, ensure_ascii=False)}, "passage": {dumps(p.id, ensure_ascii=False)}, '
-            '"score": '
-            for p in passages
-        ]
-    texts = [case.turns[0].message for _qs, case in cases]
-    job = _BatchJob(bot, texts, [case.id for _qs, case in cases], top_k, prefixes, keep_rankings)
-    if len(cases) < PARALLEL_MIN_QUESTIONS:
-        workers = 1
-    ranked = (row for part in forked_slices(_rank_slice, job, len(cases), workers=workers, slice_size=_BATCH_SLICE)
-              for row in part)  # fmt: skip
-    results = []
-    for (_qs, case), (positions, scores, latency, line) in zip(cases, ranked, strict=True):
-        turn = case.turns[0]
-        if out is not None:
-            out.write(line)
-        expect = turn.expect
-        kept = [(passages[i], score) for i, score in zip(positions, scores, strict=True)]
-        if expect.retrieval:
-            graded = grader.ranked(kept, expect)
-        else:
-            graded = tuple(RankedPassage.of(passage, score, 0) for passage, score in kept)
-        rank = _first_relevant(graded) if expect.retrieval else None
-        result = CaseResult(
-            case=case,
-            turns=(TurnResult(turn.message, expect, top_k, "ranking", "", 0, graded, rank, (), latency),),
-        )
-        results.append(result)
-        if on_case is not None:
-            on_case(result)
-    return results

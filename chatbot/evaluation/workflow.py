@@ -15,10 +15,14 @@ from pathlib import Path
 
 from chatbot.bot import Bot
 from chatbot.errors import EvalFileError
+from chatbot.evaluation.batch import run_batch
 from chatbot.evaluation.metrics import Thresholds, compute_metrics
-from chatbot.evaluation.reports import Progress, Run, compare, junit_xml, load_baseline, render_table, write_report
-from chatbot.evaluation.run import MAX_CHECK_TOP_K, CaseResult, run_batch, run_checks
-from chatbot.evaluation.sets import MAX_TOP_K, load_question_files
+from chatbot.evaluation.report_files import junit_xml, write_report
+from chatbot.evaluation.reports import Progress, Run, compare, load_baseline, render_table
+from chatbot.evaluation.results import MAX_CHECK_TOP_K, CaseResult
+from chatbot.evaluation.run import run_checks
+from chatbot.evaluation.set_files import load_question_files
+from chatbot.evaluation.sets import MAX_TOP_K
 from chatbot.forking import available_workers
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EvalOptions", "evaluate"]

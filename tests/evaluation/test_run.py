@@ -15,10 +15,12 @@ from chatbot.cli import main
 from chatbot.config import Settings
 from chatbot.dialogue.reply import ReplyType
 from chatbot.errors import EvalFileError
+from chatbot.evaluation.batch import rank_positions
 from chatbot.evaluation.metrics import Thresholds, compute_metrics, ndcg_at, percentile
 from chatbot.evaluation.reports import Progress
-from chatbot.evaluation.run import invariant_problems, rank_positions, run_checks
-from chatbot.evaluation.sets import load_question_files, load_question_set, parse_kind
+from chatbot.evaluation.run import invariant_problems, run_checks
+from chatbot.evaluation.set_files import load_question_files, load_question_set
+from chatbot.evaluation.sets import parse_kind
 from chatbot.text.normalise import fold
 
 # The conftest corpus_dir: "## Botox" (toxin lasts about three months) and "## Surgery"
@@ -492,8 +494,8 @@ def test_a_large_batch_ranked_in_forked_processes_writes_the_same_run(
     file and the graded results must be those of the one-process run, in question order."""
     import io
 
-    import chatbot.evaluation.run as evaluation
-    from chatbot.evaluation.sets import load_question_set
+    import chatbot.evaluation.batch as evaluation
+    from chatbot.evaluation.set_files import load_question_set
 
     words = ["botox last", "microvascular nerve", "twitch sleep", "cost insurance", "artery", "zzzz"]
     lines = "".join(

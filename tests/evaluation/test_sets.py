@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from chatbot.cli import main
 from chatbot.documents.load import bundled_corpus_dir
-from chatbot.evaluation.sets import load_question_set
+from chatbot.evaluation.set_files import load_question_set
 from chatbot.text.normalise import fold
 
 QA = Path(__file__).resolve().parents[1] / "qa"
