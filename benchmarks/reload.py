@@ -83,7 +83,8 @@ def main() -> None:
         Bot.from_settings(settings)  # imports and caches warm
         build = timed(lambda: Bot.from_settings(settings), args.repeat)
         digest = indexstore.fingerprint(settings)
-        indexstore.save(Bot.from_settings(settings), settings, digest)
+        bot = Bot.from_settings(settings)
+        indexstore.save(bot.corpus, bot.index, settings, digest)
         fingerprint = timed(lambda: indexstore.fingerprint(settings), args.repeat)
         load = timed(lambda: indexstore.load(settings, digest), args.repeat)
         holder = BotHolder.start(settings)

@@ -6,21 +6,18 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 from chatbot.config import Settings
 from chatbot.dialogue.compose import answer_text, cite, pick_passages
 from chatbot.dialogue.context import Context, decode_context, encode_context, plan_turn, refers_back
 from chatbot.dialogue.decide import Decision, decide
 from chatbot.dialogue.reply import Reply, ReplyType
-from chatbot.documents.load import bundled_corpus_dir, load_corpus
 from chatbot.documents.model import Corpus
-from chatbot.documents.passages import Passage, split_all
-from chatbot.retrieval.bm25 import BM25Params
+from chatbot.documents.passages import Passage
 from chatbot.retrieval.index import Hit, PassageIndex
 from chatbot.retrieval.rerank import rerank, search_terms
-from chatbot.text.analyzer import Analyzer, Query
-from chatbot.text.lexicon import Synonyms, load_stopwords, load_synonyms
+from chatbot.retrieval.store import Loaded, build
+from chatbot.text.analyzer import Query
 from chatbot.text.normalise import normalise_message
 from chatbot.triage.personal import detect_personal_advice
 from chatbot.triage.smalltalk import SmallTalk, detect_smalltalk
@@ -116,17 +113,6 @@ class Ranking:
     hits: tuple[Hit, ...]
 
 
-def resolve_synonyms(settings: Settings, corpus_root: Path) -> Synonyms:
-    """The synonyms file: the setting, else the corpus folder's, else the bundled one."""
-    candidates = [settings.synonyms] if settings.synonyms else []
-    folder = corpus_root if corpus_root.is_dir() else corpus_root.parent
-    candidates += [folder / "synonyms.yaml", folder / "synonyms.yml", bundled_corpus_dir() / "synonyms.yaml"]
-    for path in candidates:
-        if path is not None and (path.is_file() or path == settings.synonyms):
-            return load_synonyms(path)
-    return Synonyms.empty()
-
-
 class Bot:
     """Answers questions from one corpus with one set of settings."""
 
@@ -143,12 +129,13 @@ class Bot:
         :func:`chatbot.retrieval.index.encode_passages`); only for callers with no other threads.
         """
         settings = settings or Settings()
-        root = settings.corpus or bundled_corpus_dir()
-        corpus = load_corpus(root)
-        analyzer = Analyzer(stopwords=load_stopwords(), synonyms=resolve_synonyms(settings, root))
-        params = BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, delta=settings.bm25_delta)
-        index = PassageIndex(split_all(corpus.documents), analyzer=analyzer, params=params, workers=workers)
+        corpus, index = build(settings, workers=workers)
         return cls(settings=settings, corpus=corpus, index=index)
+
+    @classmethod
+    def from_loaded(cls, settings: Settings, loaded: Loaded) -> Bot:
+        """A bot over a corpus and index from :func:`chatbot.retrieval.store.load_or_build`."""
+        return cls(settings=settings, corpus=loaded.corpus, index=loaded.index)
 
     @property
     def passages(self) -> tuple[Passage, ...]:

@@ -230,7 +230,7 @@ def index(as_json: bool, corpus: Path | None, config_path: Path | None) -> None:
     else:
         click.echo(report.render())
     try:  # saved for `chatbot serve`, which loads it while the files and settings are unchanged
-        saved = save(bot, settings, digest)
+        saved = save(bot.corpus, bot.index, settings, digest)
         if not as_json:
             click.echo(f"Index saved: {saved}")
     except IndexBuildError as exc:

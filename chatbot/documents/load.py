@@ -15,10 +15,20 @@ from pathlib import Path
 from chatbot.documents.model import Corpus, Document, slugify
 from chatbot.errors import CorpusError, EmptyCorpusError
 
-__all__ = ["READERS", "bundled_corpus_dir", "corpus_files", "load_corpus", "read_document", "supported_suffixes"]
+__all__ = [
+    "READERS",
+    "SYNONYMS_FILE_NAMES",
+    "bundled_corpus_dir",
+    "corpus_files",
+    "load_corpus",
+    "read_document",
+    "supported_suffixes",
+]
 
+#: The synonyms file a corpus folder may hold, in the order they are looked for.
+SYNONYMS_FILE_NAMES = ("synonyms.yaml", "synonyms.yml")
 #: File names in a corpus folder that are data for the chatbot, not documents.
-RESERVED_NAMES = frozenset({"synonyms.yaml", "synonyms.yml", "readme.md", "readme.txt"})
+RESERVED_NAMES = frozenset({*SYNONYMS_FILE_NAMES, "readme.md", "readme.txt"})
 
 
 Reader = Callable[[Path, str], Document]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from chatbot.documents.passages import Passage
 from chatbot.errors import IndexBuildError
@@ -62,24 +62,31 @@ class PassageIndex:
         analyzer: Analyzer,
         params: BM25Params | None = None,
         workers: int = 1,
+        encoded: EncodedTerms | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
+        """Index ``passages``; a saved index passes their ``encoded`` terms and ``vocabulary`` instead of analysing."""
         if not passages:
             raise IndexBuildError("no passages to index; the corpus has no text")
         self.passages = tuple(passages)
         self.analyzer = analyzer
-        encoded = encode_passages(analyzer, [passage.search_text for passage in self.passages], workers=workers)
+        if encoded is None:
+            encoded = encode_passages(analyzer, [passage.search_text for passage in self.passages], workers=workers)
         self.bm25 = BM25Index(encoded, params=params)
         self.known_terms = self.bm25.terms
         self._by_id = {passage.id: i for i, passage in enumerate(self.passages)}
         self._terms_of = lru_cache(maxsize=4096)(self._passage_terms)
+        self._vocabulary = vocabulary
 
     def __len__(self) -> int:
         return len(self.passages)
 
-    @cached_property
+    @property
     def vocabulary(self) -> Vocabulary:
         """Surface words for spelling correction, counted on first use (batch ranking never needs them)."""
-        return vocabulary_of(self.analyzer, (p.search_text for p in self.passages))
+        if self._vocabulary is None:
+            self._vocabulary = vocabulary_of(self.analyzer, (p.search_text for p in self.passages))
+        return self._vocabulary
 
     def _passage_terms(self, position: int) -> frozenset[str]:
         return frozenset(self.analyzer.terms(self.passages[position].search_text))

@@ -32,28 +32,29 @@ import time
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from chatbot import __version__
-from chatbot.bot import Bot, resolve_synonyms
 from chatbot.config import Settings
-from chatbot.documents.load import bundled_corpus_dir
+from chatbot.documents.load import SYNONYMS_FILE_NAMES, bundled_corpus_dir, load_corpus
 from chatbot.documents.model import Block, Corpus, Document, Heading
-from chatbot.documents.passages import Passage
+from chatbot.documents.passages import Passage, split_all
 from chatbot.errors import CorpusError, EmptyCorpusError, IndexBuildError
-from chatbot.retrieval.bm25 import BM25Params
+from chatbot.retrieval.bm25 import BM25Params, EncodedTerms
 from chatbot.retrieval.index import PassageIndex
 from chatbot.text.analyzer import Analyzer
-from chatbot.text.lexicon import load_stopwords
+from chatbot.text.lexicon import load_stopwords, resolve_synonyms
 from chatbot.text.spelling import Vocabulary
 
 __all__ = [
     "INDEX_FORMAT",
     "Loaded",
+    "bm25_params",
+    "build",
     "corpus_root",
     "fingerprint",
     "index_dir",
@@ -75,9 +76,10 @@ KEEP = 2
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
-    """A bot, the fingerprint of what it was built from, and where it came from."""
+    """A corpus and its index, the fingerprint of what they were built from, and where they came from."""
 
-    bot: Bot
+    corpus: Corpus
+    index: PassageIndex
     fingerprint: str
     source: Literal["saved", "built"]
     path: Path | None
@@ -103,7 +105,7 @@ def _watched_files(settings: Settings) -> Iterator[Path]:
     if root.is_file():
         yield root
         folder = root.parent
-        for name in ("synonyms.yaml", "synonyms.yml"):
+        for name in SYNONYMS_FILE_NAMES:
             if (folder / name).is_file():
                 yield folder / name
     elif root.is_dir():
@@ -161,7 +163,7 @@ def fingerprint(settings: Settings) -> str:
         "root_is_file": root.is_file(),
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
-    bundled = bundled_corpus_dir() / "synonyms.yaml"
+    bundled = bundled_corpus_dir() / SYNONYMS_FILE_NAMES[0]
     files = list(_watched_files(settings))
     if bundled.is_file():
         files.append(bundled)
@@ -290,15 +292,31 @@ def _prune(directory: Path, keep: str) -> None:
         json_path.with_suffix(".npz").unlink(missing_ok=True)
 
 
-def save(bot: Bot, settings: Settings, digest: str) -> Path:
-    """Write ``bot``'s corpus and index under ``digest``; returns the JSON file's path."""
+def build(settings: Settings, *, workers: int = 1) -> tuple[Corpus, PassageIndex]:
+    """Read the corpus named by the settings and index its passages.
+
+    ``workers`` > 1 analyses a large corpus in that many forked processes (see
+    :func:`chatbot.retrieval.index.encode_passages`); only for callers with no other threads.
+    """
+    root = corpus_root(settings)
+    corpus = load_corpus(root)
+    analyzer = Analyzer(stopwords=load_stopwords(), synonyms=resolve_synonyms(settings.synonyms, root))
+    index = PassageIndex(split_all(corpus.documents), analyzer=analyzer, params=bm25_params(settings), workers=workers)
+    return corpus, index
+
+
+def bm25_params(settings: Settings) -> BM25Params:
+    return BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, delta=settings.bm25_delta)
+
+
+def save(corpus: Corpus, index: PassageIndex, settings: Settings, digest: str) -> Path:
+    """Write ``corpus`` and its ``index`` under ``digest``; returns the JSON file's path."""
     directory = index_dir(settings)
     folder = _folder(corpus_root(settings))
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise IndexBuildError(f"cannot create the index folder {directory}: {exc.strerror or exc}") from None
-    index = bot.index
     term_ids: dict[str, int] = {}
     flat: list[int] = []
     offsets = [0]
@@ -311,7 +329,7 @@ def save(bot: Bot, settings: Settings, digest: str) -> Path:
         "fingerprint": digest,
         "version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "corpus": _corpus_record(bot.corpus, folder),
+        "corpus": _corpus_record(corpus, folder),
         "passages": [_record(passage) for passage in index.passages],
         "terms": list(term_ids),
         "vocabulary": dict(index.vocabulary.counts),
@@ -333,25 +351,13 @@ def save(bot: Bot, settings: Settings, digest: str) -> Path:
     return json_path
 
 
-class _SavedTerms(Analyzer):
-    """The bot's analyzer, answering ``terms`` for the indexed passages from the saved index."""
-
-    def __init__(self, base: Analyzer, saved: Mapping[str, list[str]]) -> None:  # noqa: D107
-        self.__dict__.update(base.__dict__)  # the same state as ``base``; no re-loading of word lists
-        self._saved = saved
-
-    def terms(self, text: str) -> list[str]:
-        found = self._saved.get(text)
-        return list(found) if found is not None else super().terms(text)
-
-
 def _check(condition: bool, what: str) -> None:
     if not condition:
         raise IndexBuildError(f"the saved index is inconsistent: {what}")
 
 
-def load(settings: Settings, digest: str) -> tuple[Bot, Path] | None:
-    """The saved bot for ``digest``, or None when there is none (or it cannot be used)."""
+def load(settings: Settings, digest: str) -> tuple[Corpus, PassageIndex, Path] | None:
+    """The saved corpus and index for ``digest``, or None when there is none (or it cannot be used)."""
     json_path = index_dir(settings) / f"index-{digest}.json"
     if not json_path.is_file():
         return None
@@ -369,20 +375,21 @@ def load(settings: Settings, digest: str) -> tuple[Bot, Path] | None:
         _check(bool(np.all(np.diff(offsets) >= 0)), "offsets decrease")
         _check(len(flat) == 0 or (int(flat.min()) >= 0 and int(flat.max()) < len(vocabulary)), "term ids")
         ids = flat.tolist()
-        saved = {
-            passage.search_text: [vocabulary[i] for i in ids[offsets[n] : offsets[n + 1]]]
-            for n, passage in enumerate(passages)
-        }
-        analyzer = Analyzer(stopwords=load_stopwords(), synonyms=resolve_synonyms(settings, root))
-        params = BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, delta=settings.bm25_delta)
-        index = PassageIndex(passages, analyzer=_SavedTerms(analyzer, saved), params=params)
-        index.analyzer = analyzer
-        if isinstance(getattr(type(index), "vocabulary", None), cached_property):
-            index.__dict__["vocabulary"] = Vocabulary(record["vocabulary"])
+        encoded = EncodedTerms.of(
+            [[vocabulary[i] for i in ids[offsets[n] : offsets[n + 1]]] for n in range(len(passages))]
+        )
+        analyzer = Analyzer(stopwords=load_stopwords(), synonyms=resolve_synonyms(settings.synonyms, root))
+        index = PassageIndex(
+            passages,
+            analyzer=analyzer,
+            params=bm25_params(settings),
+            encoded=encoded,
+            vocabulary=Vocabulary(record["vocabulary"]),
+        )
     except (OSError, ValueError, KeyError, TypeError, IndexError, zipfile.BadZipFile, IndexBuildError) as exc:
         log.warning("saved index %s cannot be used (%s); rebuilding", json_path, exc)
         return None
-    return Bot(settings=settings, corpus=corpus, index=index), json_path
+    return corpus, index, json_path
 
 
 def load_or_build(settings: Settings, *, save_built: bool = True, workers: int = 1) -> Loaded:
@@ -395,9 +402,9 @@ def load_or_build(settings: Settings, *, save_built: bool = True, workers: int =
     digest = fingerprint(settings)
     found = load(settings, digest)
     if found is not None:
-        bot, path = found
-        return Loaded(bot, digest, "saved", path, time.perf_counter() - started)
-    bot = Bot.from_settings(settings, workers=workers)
+        corpus, index, path = found
+        return Loaded(corpus, index, digest, "saved", path, time.perf_counter() - started)
+    corpus, index = build(settings, workers=workers)
     saved_at: Path | None = None
     if save_built:
         if fingerprint(settings) != digest:
@@ -405,7 +412,7 @@ def load_or_build(settings: Settings, *, save_built: bool = True, workers: int =
             log.info("corpus changed during the build; the index is not saved this time")
         else:
             try:
-                saved_at = save(bot, settings, digest)
+                saved_at = save(corpus, index, settings, digest)
             except IndexBuildError as exc:
                 log.warning("%s; serving without a saved index", exc)
-    return Loaded(bot, digest, "built", saved_at, time.perf_counter() - started)
+    return Loaded(corpus, index, digest, "built", saved_at, time.perf_counter() - started)

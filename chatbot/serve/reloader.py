@@ -86,7 +86,7 @@ class BotHolder:
         self.settings = settings
         self._loader = loader
         self._loaded = loaded
-        self._bot = loaded.bot
+        self._bot = Bot.from_loaded(settings, loaded)
         self._lock = threading.Lock()
         self._listeners: list[Callable[[Bot], None]] = []
         self._reloads = 0
@@ -113,8 +113,8 @@ class BotHolder:
             loaded.fingerprint[:12],
             loaded.source,
             loaded.seconds,
-            len(loaded.bot.corpus.documents),
-            len(loaded.bot.passages),
+            len(loaded.corpus.documents),
+            len(loaded.index.passages),
         )
         return cls(settings, loaded)
 
@@ -171,19 +171,20 @@ class BotHolder:
         except ChatbotError as exc:
             self._fail(f"{exc}", reason)
             return False
-        corpus = loaded.bot.corpus
+        corpus = loaded.corpus
         if corpus.errors:
             names = "; ".join(str(error) for error in corpus.errors)
             self._fail(f"{len(corpus.errors)} file(s) could not be read: {names}", reason)
             return False
+        bot = Bot.from_loaded(self.settings, loaded)
         self._loaded = loaded
-        self._bot = loaded.bot
+        self._bot = bot
         self._reloads += 1
         self._loaded_at = time.time()
         self._error = None
         self._error_at = None
         for listener in self._listeners:
-            listener(loaded.bot)
+            listener(bot)
         log.info(
             "reloaded (%s) in %.2f s from the %s index %s: %d documents, %d passages",
             reason,
@@ -191,7 +192,7 @@ class BotHolder:
             loaded.source,
             loaded.fingerprint[:12],
             len(corpus.documents),
-            len(loaded.bot.passages),
+            len(loaded.index.passages),
         )
         return True
 

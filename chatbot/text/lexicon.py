@@ -10,11 +10,12 @@ from typing import Any
 
 import yaml
 
+from chatbot.documents.load import SYNONYMS_FILE_NAMES, bundled_corpus_dir
 from chatbot.errors import CorpusError
 from chatbot.text.normalise import _FILLERS, _TOKEN, normalise
 from chatbot.text.stem import stem
 
-__all__ = ["Synonyms", "load_general_words", "load_stopwords", "load_synonyms"]
+__all__ = ["Synonyms", "load_general_words", "load_stopwords", "load_synonyms", "resolve_synonyms"]
 
 
 def _word_list(name: str, path: Path | None) -> frozenset[str]:
@@ -91,3 +92,13 @@ def load_synonyms(path: Path) -> Synonyms:
     return Synonyms.from_mapping(concepts, source=str(path))
 
 
+def resolve_synonyms(configured: Path | None, corpus_root: Path) -> Synonyms:
+    """The synonyms file: ``configured``, else the corpus folder's, else the bundled corpus's."""
+    candidates = [configured] if configured else []
+    folder = corpus_root if corpus_root.is_dir() else corpus_root.parent
+    candidates += [folder / name for name in SYNONYMS_FILE_NAMES]
+    candidates.append(bundled_corpus_dir() / SYNONYMS_FILE_NAMES[0])
+    for path in candidates:
+        if path is not None and (path.is_file() or path == configured):
+            return load_synonyms(path)
+    return Synonyms.empty()

@@ -37,18 +37,18 @@ def test_saved_index_answers_exactly_like_a_fresh_build(corpus_copy: Path) -> No
     assert built.fingerprint == loaded.fingerprint
     assert loaded.path is not None and loaded.path.parent == corpus_copy / ".chatbot-index"
     fresh = Bot.from_settings(settings)
-    assert loaded.bot.corpus.documents == fresh.corpus.documents
-    assert loaded.bot.passages == fresh.passages
+    assert loaded.corpus.documents == fresh.corpus.documents
+    assert loaded.index.passages == fresh.passages
     for question in (*QUESTIONS, "decompresion", "hemifacial spazm botox", "what is the weather"):
-        assert loaded.bot.ask(question).to_dict() == fresh.ask(question).to_dict(), question
-        assert loaded.bot.rank(question, top_k=10) == fresh.rank(question, top_k=10)
+        assert Bot.from_loaded(settings, loaded).ask(question).to_dict() == fresh.ask(question).to_dict(), question
+        assert Bot.from_loaded(settings, loaded).rank(question, top_k=10) == fresh.rank(question, top_k=10)
 
 
 def test_loaded_index_has_the_same_shape_as_a_built_one(corpus_copy: Path) -> None:
     """Guards the loader against changes in PassageIndex: every attribute a build sets is set."""
     settings = Settings(corpus=corpus_copy)
     indexstore.load_or_build(settings)
-    loaded = indexstore.load_or_build(settings).bot.index
+    loaded = indexstore.load_or_build(settings).index
     fresh = Bot.from_settings(settings).index
     assert fresh.vocabulary.counts == loaded.vocabulary.counts
     assert set(vars(loaded)) == set(vars(fresh))
@@ -121,7 +121,7 @@ def test_a_change_rebuilds_and_old_sets_are_pruned(corpus_copy: Path) -> None:
         (corpus_copy / f"extra{n}.md").write_text(f"# Extra {n}\n\nParking space number {n}.\n", encoding="utf-8")
         result = indexstore.load_or_build(settings)
         assert result.source == "built"
-        assert len(result.bot.corpus.documents) == 3 + n
+        assert len(result.corpus.documents) == 3 + n
         assert indexstore.load_or_build(settings).source == "saved"
     assert len(saved_sets(corpus_copy)) == 2 * indexstore.KEEP  # a .json and a .npz per kept set
 
@@ -144,7 +144,7 @@ def test_a_damaged_saved_index_is_rebuilt(corpus_copy: Path, damage: str) -> Non
         path.write_text(json.dumps(record), encoding="utf-8")
     result = indexstore.load_or_build(settings)
     assert result.source == "built"
-    assert result.bot.ask("How long does Botox last?").passages
+    assert Bot.from_loaded(settings, result).ask("How long does Botox last?").passages
     assert indexstore.load_or_build(settings).source == "saved"  # the rebuild was saved again
 
 
@@ -168,10 +168,10 @@ def test_other_formats_and_corpus_errors_survive_the_round_trip(tmp_path: Path, 
     built = indexstore.load_or_build(settings)
     loaded = indexstore.load_or_build(settings)
     assert loaded.source == "saved"
-    assert {p.page for p in loaded.bot.passages} == {1, 2, 3}
-    assert loaded.bot.passages == built.bot.passages
-    assert [str(e) for e in loaded.bot.corpus.errors] == [str(e) for e in built.bot.corpus.errors]
-    assert loaded.bot.corpus.errors[0].path == folder / "broken.docx"
+    assert {p.page for p in loaded.index.passages} == {1, 2, 3}
+    assert loaded.index.passages == built.index.passages
+    assert [str(e) for e in loaded.corpus.errors] == [str(e) for e in built.corpus.errors]
+    assert loaded.corpus.errors[0].path == folder / "broken.docx"
 
 
 def test_chatbot_index_saves_and_serve_loads(runner: CliRunner, corpus_copy: Path) -> None:
@@ -189,4 +189,4 @@ def test_chatbot_index_with_a_bad_file_saves_and_exits_1(runner: CliRunner, corp
     assert "scan.pdf" in result.output
     loaded = indexstore.load_or_build(Settings(corpus=corpus_copy))
     assert loaded.source == "saved"
-    assert [e.path.name for e in loaded.bot.corpus.errors] == ["scan.pdf"]
+    assert [e.path.name for e in loaded.corpus.errors] == ["scan.pdf"]
