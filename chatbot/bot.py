@@ -9,7 +9,14 @@ from functools import cached_property
 
 from chatbot.config import Settings
 from chatbot.dialogue.compose import answer_text, cite, pick_passages
-from chatbot.dialogue.context import Context, decode_context, encode_context, plan_turn, refers_back
+from chatbot.dialogue.context import (
+    Context,
+    aspect_concepts,
+    decode_context,
+    encode_context,
+    plan_turn,
+    refers_back,
+)
 from chatbot.dialogue.decide import Decision, decide
 from chatbot.dialogue.reply import Reply, ReplyType
 from chatbot.documents.model import Corpus
@@ -146,6 +153,10 @@ class Bot:
         return list(self._topics[:limit])
 
     @cached_property
+    def _aspects(self) -> frozenset[str]:
+        return aspect_concepts(self.index.analyzer.synonyms)
+
+    @cached_property
     def _topics(self) -> tuple[str, ...]:
         # The corpus of a bot never changes (a reload builds a new bot): collect once, not per reply.
         seen: dict[str, None] = {}
@@ -246,9 +257,9 @@ class Bot:
         known = self.index.known_terms
         if state.is_empty:  # a first question: its own analysis gives the topic (no second pass)
             query, hits, decision = self.retrieve(message, top_k=top_k)
-            plan = plan_turn(message, query, state, known_terms=known)
+            plan = plan_turn(message, query, state, known_terms=known, aspects=self._aspects)
         else:
-            plan = plan_turn(message, self.index.query(message), state, known_terms=known)
+            plan = plan_turn(message, self.index.query(message), state, known_terms=known, aspects=self._aspects)
             query, hits, decision = self.retrieve(plan.search_text, top_k=top_k)
         if plan.follow_up and not (decision.answer and hits):
             # The topic did not help: try the message on its own before giving up.

@@ -30,6 +30,7 @@ from functools import lru_cache
 
 from chatbot.errors import RequestError
 from chatbot.text.analyzer import CONCEPT_PREFIX, Query
+from chatbot.text.lexicon import Synonyms
 from chatbot.text.stem import stem
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "MAX_TOPIC_WORDS",
     "Context",
     "TurnPlan",
+    "aspect_concepts",
     "decode_context",
     "encode_context",
     "plan_turn",
@@ -153,41 +155,53 @@ def decode_context(token: object) -> Context:
     return Context(topic=tuple(topic))
 
 
-_ASPECT_CONCEPTS = frozenset(
-    _words("risk recovery duration success recurrence hospital cause symptom diagnosis permanent surgery stress sleep")
-)
+_ASPECT_STEMS = frozenset(stem(word) for word in _ASPECT_WORDS)
+
+
+def aspect_concepts(synonyms: Synonyms) -> frozenset[str]:
+    """The synonym concepts that ask about an aspect of the subject, not name a subject.
+
+    The synonyms file's ``aspects:`` list, else (a file without one) the concepts whose
+    name is an aspect word ("risk", "recovery", "duration").
+    """
+    if synonyms.aspects is not None:
+        return synonyms.aspects
+    return frozenset(name for name in synonyms.concepts if stem(name) in _ASPECT_STEMS)
 
 
 @lru_cache(maxsize=4096)
-def _is_aspect(surface: str, terms: tuple[str, ...]) -> bool:
+def _is_aspect(surface: str, terms: tuple[str, ...], aspects: frozenset[str]) -> bool:
     parts = surface.split()
     if parts and all(stem(part) in _NON_SUBJECT for part in parts):
         return True
     concepts = [term[1:] for term in terms if term.startswith(CONCEPT_PREFIX)]
     plain = [term for term in terms if not term.startswith(CONCEPT_PREFIX)]
-    return bool(concepts) and all(c in _ASPECT_CONCEPTS for c in concepts) and all(t in _NON_SUBJECT for t in plain)
+    return bool(concepts) and all(c in aspects for c in concepts) and all(t in _NON_SUBJECT for t in plain)
 
 
-def subject_words(query: Query, known_terms: frozenset[str]) -> tuple[str, ...]:
+def subject_words(query: Query, known_terms: frozenset[str], aspects: frozenset[str]) -> tuple[str, ...]:
     """Content words of a question that name a subject the corpus knows (phrases split into words)."""
     out: list[str] = []
     for word in query.words:
         parts = word.surface.split()
         if not parts or not all(part[:1].isalpha() and _WORD.match(part) for part in parts):
             continue
-        if _is_aspect(word.surface, word.terms):
+        if _is_aspect(word.surface, word.terms, aspects):
             continue
         if any(term in known_terms for term in word.terms):
             out.extend(parts)
     return tuple(dict.fromkeys(out))[:MAX_TOPIC_WORDS]
 
 
-def plan_turn(message: str, query: Query, context: Context, *, known_terms: frozenset[str]) -> TurnPlan:
+def plan_turn(
+    message: str, query: Query, context: Context, *, known_terms: frozenset[str], aspects: frozenset[str]
+) -> TurnPlan:
     """Decide whether ``message`` continues the topic in ``context`` or starts a new one.
 
-    ``query`` is the message analysed on its own (by the index the search will use).
+    ``query`` is the message analysed on its own (by the index the search will use);
+    ``aspects`` are the synonym concepts that ask about the subject (:func:`aspect_concepts`).
     """
-    subjects = subject_words(query, known_terms)
+    subjects = subject_words(query, known_terms, aspects)
     if context.is_empty or (subjects and not refers_back(message)):
         return TurnPlan(search_text=message, topic=subjects or context.topic, follow_up=False)
     extra = [word for word in context.topic if word not in subjects]

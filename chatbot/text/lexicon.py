@@ -44,9 +44,14 @@ class Synonyms:
     concepts: Mapping[str, tuple[str, ...]]
     phrases: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]]  # first stem -> ((stems, concept), ...)
     source: str = ""
+    #: Concepts that name an aspect of a subject ("risk", "recovery"), not a subject, as the
+    #: file's ``aspects:`` list declares them; None when the file has no such list.
+    aspects: frozenset[str] | None = None
 
     @classmethod
-    def from_mapping(cls, concepts: Mapping[str, Iterable[str]], *, source: str = "") -> Synonyms:
+    def from_mapping(
+        cls, concepts: Mapping[str, Iterable[str]], *, source: str = "", aspects: Iterable[str] | None = None
+    ) -> Synonyms:
         table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         clean: dict[str, tuple[str, ...]] = {}
         for concept, variants in concepts.items():
@@ -61,7 +66,9 @@ class Synonyms:
             first: tuple(sorted(set(entries), key=lambda entry: (-len(entry[0]), entry)))
             for first, entries in table.items()
         }
-        return cls(concepts=clean, phrases=phrases, source=source)
+        return cls(
+            concepts=clean, phrases=phrases, source=source, aspects=None if aspects is None else frozenset(aspects)
+        )
 
     @classmethod
     def empty(cls) -> Synonyms:
@@ -69,7 +76,12 @@ class Synonyms:
 
 
 def load_synonyms(path: Path) -> Synonyms:
-    """Read a synonyms YAML file (``concepts: {name: [phrase, ...]}``); errors name file and line."""
+    """Read a synonyms YAML file; errors name file and line.
+
+    ``concepts: {name: [phrase, ...]}``, and optionally ``aspects: [name, ...]``: the concepts
+    that ask about an attribute of the current subject (a follow-up such as "what are the
+    risks?" keeps the subject of the question before).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -89,7 +101,16 @@ def load_synonyms(path: Path) -> Synonyms:
         if not isinstance(variants, list) or not all(isinstance(v, (str, int)) for v in variants):
             raise CorpusError(path, f"concept {name!r} must be a list of words or phrases", line=line)
         concepts[str(name)] = [str(v) for v in variants]
-    return Synonyms.from_mapping(concepts, source=str(path))
+    aspects = data.get("aspects")
+    if aspects is not None:
+        line = next((i + 1 for i, row in enumerate(text.splitlines()) if row.startswith("aspects:")), None)
+        if not isinstance(aspects, list) or not all(isinstance(a, str) for a in aspects):
+            raise CorpusError(path, "'aspects:' must be a list of concept names", line=line)
+        unknown = [a for a in aspects if a not in concepts]
+        if unknown:
+            names = ", ".join(unknown)
+            raise CorpusError(path, f"'aspects:' names concepts the file does not define: {names}", line=line)
+    return Synonyms.from_mapping(concepts, source=str(path), aspects=aspects)
 
 
 def resolve_synonyms(configured: Path | None, corpus_root: Path) -> Synonyms:

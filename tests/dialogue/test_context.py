@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +15,15 @@ from chatbot.dialogue.context import (
     MAX_TOKEN_CHARS,
     MAX_TOPIC_WORDS,
     Context,
+    aspect_concepts,
     decode_context,
     encode_context,
     plan_turn,
 )
 from chatbot.dialogue.reply import ReplyType
-from chatbot.errors import RequestError
+from chatbot.documents.load import bundled_corpus_dir
+from chatbot.errors import CorpusError, RequestError
+from chatbot.text.lexicon import load_synonyms
 
 
 def token_of(payload: Any) -> str:
@@ -91,15 +95,23 @@ def test_forged_token_only_adds_words(bot: Bot) -> None:
 def test_plan_follow_up_and_new_topic(bot: Bot) -> None:
     mvd = Context(topic=("microvascular", "decompression"))
     follow = plan_turn(
-        "What are the risks?", bot.index.query("What are the risks?"), mvd, known_terms=bot.index.known_terms
+        "What are the risks?", bot.index.query("What are the risks?"), mvd, known_terms=bot.index.known_terms,
+        aspects=aspect_concepts(bot.index.analyzer.synonyms),
     )
     assert follow.follow_up and "microvascular decompression" in follow.search_text
     assert follow.topic == mvd.topic
     new = plan_turn(
-        "Tell me about Botox", bot.index.query("Tell me about Botox"), mvd, known_terms=bot.index.known_terms
+        "Tell me about Botox", bot.index.query("Tell me about Botox"), mvd, known_terms=bot.index.known_terms,
+        aspects=aspect_concepts(bot.index.analyzer.synonyms),
     )
     assert not new.follow_up and new.topic == ("botox",) and new.search_text == "Tell me about Botox"
-    pronoun = plan_turn("does it cure hfs", bot.index.query("does it cure hfs"), mvd, known_terms=bot.index.known_terms)
+    pronoun = plan_turn(
+        "does it cure hfs",
+        bot.index.query("does it cure hfs"),
+        mvd,
+        known_terms=bot.index.known_terms,
+        aspects=aspect_concepts(bot.index.analyzer.synonyms),
+    )
     assert pronoun.follow_up and pronoun.topic == mvd.topic
 
 
@@ -147,3 +159,24 @@ def test_conversations(bot: Bot, case: dict[str, Any]) -> None:
         if "expect_text" in turn:
             texts = [passage.text for passage in reply.passages]
             assert any(snippet in text for snippet in turn["expect_text"] for text in texts), (where, texts)
+
+
+def test_aspects_come_from_the_synonyms_file(tmp_path: Path) -> None:
+    """Another clinic's synonyms file keeps follow-ups: declared aspects, else aspect-word concept names."""
+    declared = tmp_path / "declared.yaml"
+    declared.write_text("concepts:\n  risk: [danger]\n  stent: [stents]\naspects: [stent]\n", encoding="utf-8")
+    assert aspect_concepts(load_synonyms(declared)) == frozenset({"stent"})
+    undeclared = tmp_path / "undeclared.yaml"
+    undeclared.write_text("concepts:\n  risk: [danger]\n  stent: [stents]\n  recovery: [heal]\n", encoding="utf-8")
+    assert aspect_concepts(load_synonyms(undeclared)) == frozenset({"risk", "recovery"})
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("concepts:\n  risk: [danger]\naspects: [cost]\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="cost"):
+        load_synonyms(bad)
+
+
+def test_bundled_aspects_are_the_follow_up_concepts() -> None:
+    synonyms = load_synonyms(bundled_corpus_dir() / "synonyms.yaml")
+    expected = {"risk", "recovery", "duration", "success", "recurrence", "hospital", "cause"}
+    expected |= {"symptom", "diagnosis", "permanent", "surgery", "stress", "sleep"}
+    assert aspect_concepts(synonyms) == expected
