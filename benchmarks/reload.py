@@ -25,8 +25,8 @@ from pathlib import Path
 
 from benchmarks._serving import call, serve
 from chatbot.bot import Bot
+from chatbot.clinic import bundled_corpus_dir
 from chatbot.config import Settings
-from chatbot.documents.load import bundled_corpus_dir
 from chatbot.retrieval import store as indexstore
 from chatbot.serve.reloader import BotHolder
 

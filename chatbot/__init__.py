@@ -1,4 +1,4 @@
-"""Answer patients' questions about hemifacial spasm strictly from a clinic's documents."""
+"""Answer patients' questions strictly from a clinic's documents, with citations."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from chatbot.clinic import ClinicProfile, bundled_corpus_dir, clinic_for
 from chatbot.config import Settings
 from chatbot.dialogue.compose import answer_text, cite, pick_passages
 from chatbot.dialogue.context import (
@@ -19,6 +20,7 @@ from chatbot.dialogue.context import (
 )
 from chatbot.dialogue.decide import Decision, decide
 from chatbot.dialogue.reply import Reply, ReplyType
+from chatbot.dialogue.wording import contact_line, notice_text, personal_advice_line
 from chatbot.documents.model import Corpus
 from chatbot.documents.passages import Passage
 from chatbot.retrieval.index import Hit, PassageIndex
@@ -82,36 +84,6 @@ def question_parts(text: str) -> list[str]:
     return questions if len(questions) > 1 else []
 
 
-def contact_line(settings: Settings) -> str:
-    """How to reach a person at the clinic, from the profile."""
-    ways = []
-    if settings.clinic_phone:
-        hours = f" ({settings.opening_hours})" if settings.opening_hours else ""
-        ways.append(f"call {settings.clinic_phone}{hours}")
-    if settings.clinic_email:
-        ways.append(f"e-mail {settings.clinic_email}")
-    if settings.booking_url:
-        ways.append(f"book an appointment at {settings.booking_url}")
-    if not ways:
-        return f"contact {settings.clinic_name} directly"
-    return " or ".join(ways)
-
-
-def notice_text(settings: Settings) -> str:
-    return (
-        f"You are chatting with an automated assistant that quotes {settings.clinic_name}'s documents; "
-        f"it is not a doctor. To talk to a person, {contact_line(settings)}."
-    )
-
-
-def personal_advice_line(settings: Settings) -> str:
-    """What the bot says when asked about the visitor's own case."""
-    return (
-        "I cannot advise on your individual case; your own doctor or the clinic can, "
-        f"so please {contact_line(settings)}."
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Ranking:
     """A plain ranked list for batch retrieval (no reply handling)."""
@@ -151,6 +123,11 @@ class Bot:
     def topics(self, limit: int = 8) -> list[str]:
         """Top-level section names across documents: what the documents cover."""
         return list(self._topics[:limit])
+
+    @cached_property
+    def clinic(self) -> ClinicProfile:
+        """The clinic file of the corpus folder (``clinic.yaml``), else the bundled corpus's."""
+        return clinic_for(self.settings.corpus or bundled_corpus_dir())
 
     @cached_property
     def _aspects(self) -> frozenset[str]:
@@ -321,16 +298,14 @@ class Bot:
     def smalltalk(self, kind: SmallTalk, state: Context) -> Reply:
         """A short reply to a greeting, thanks, goodbye, 'who are you' or 'help', with suggestions."""
         settings = self.settings
-        scope = (
-            f"I answer questions about hemifacial spasm and its treatments (such as Botox and microvascular "
-            f"decompression) by quoting {settings.clinic_name}'s documents."
-        )
+        clinic = self.clinic
+        scope = f"I answer questions about {clinic.scope} by quoting {settings.clinic_name}'s documents."
         openers = {
             SmallTalk.GREETING: f"Hello! {scope} What would you like to know?",
             SmallTalk.THANKS: f"You are welcome. {scope} Is there anything else you would like to know?",
             SmallTalk.GOODBYE: (
-                "Goodbye, and take care. Come back any time with questions about hemifacial spasm and its "
-                f"treatments. To talk to a person, {contact_line(settings)}."
+                f"Goodbye, and take care. Come back any time with questions about {clinic.topic}. "
+                f"To talk to a person, {contact_line(settings)}."
             ),
             SmallTalk.IDENTITY: (
                 f"I am an automated assistant, not a person or a doctor. {scope} "

@@ -105,8 +105,8 @@ def render_reply(reply: Reply, *, width: int = 88) -> str:
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="chatbot")
 def main() -> None:
-    """Answer patients' questions about hemifacial spasm and its treatments, quoting
-    only the clinic's own documents, with sources and a medical disclaimer.
+    """Answer patients' questions by quoting only the clinic's own documents, with
+    sources and a medical disclaimer.
 
     \b
     Start here:

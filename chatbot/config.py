@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from chatbot.clinic import bundled_clinic
 from chatbot.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -35,13 +36,8 @@ DEFAULT_DISCLAIMER = (
     "If you think you have a medical emergency, call your local emergency number now."
 )
 
-DEFAULT_SUGGESTIONS = (
-    "What is hemifacial spasm?",
-    "How does microvascular decompression work?",
-    "How long does Botox last?",
-    "What are the risks of MVD?",
-    "How long is the recovery after MVD?",
-)
+#: The bundled corpus's suggested questions (its ``clinic.yaml``).
+DEFAULT_SUGGESTIONS = bundled_clinic().suggestions
 
 _RATE_LIMIT_ITEM = re.compile(
     r"^\s*\d+\s*(/|\s+per\s+)\s*(\d+\s+)?(second|minute|hour|day|month|year)s?\s*$", re.IGNORECASE

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from chatbot.bot import Bot
+from chatbot.clinic import bundled_corpus_dir
 from chatbot.config import Settings
-from chatbot.documents.load import bundled_corpus_dir
 
 SMALL_DOC = """---
 title: Small test document

@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chatbot.documents.load import bundled_corpus_dir, read_document
+from chatbot.clinic import bundled_corpus_dir
+from chatbot.documents.load import read_document
 from chatbot.documents.model import CorpusError
 from chatbot.documents.passages import split, split_sentences
 from chatbot.text.analyzer import MAX_QUERY_CHARS, Analyzer

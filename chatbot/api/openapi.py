@@ -217,9 +217,9 @@ def openapi_document(settings: Settings | None = None) -> dict[str, Any]:
             "title": "chatbot API",
             "version": __version__,
             "description": (
-                "Answers patients' questions about hemifacial spasm and its treatments by quoting the clinic's "
-                "documents, with citations and a medical disclaimer. Urgent messages get advice to call the "
-                "emergency number. Stateless: follow-ups carry the previous reply's `context`."
+                "Answers patients' questions by quoting the clinic's documents, with citations and a medical "
+                "disclaimer. Urgent messages get advice to call the emergency number. Stateless: follow-ups "
+                "carry the previous reply's `context`."
             ),
         },
         "paths": {

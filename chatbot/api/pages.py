@@ -18,8 +18,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, send_from_directory
 
-from chatbot.bot import notice_text
 from chatbot.config import Settings
+from chatbot.dialogue.wording import notice_text
 
 __all__ = ["pages_blueprint", "web_dir", "widget_script"]
 

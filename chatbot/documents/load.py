@@ -12,13 +12,13 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
+from chatbot.clinic import PROFILE_FILE
 from chatbot.documents.model import Corpus, Document, slugify
 from chatbot.errors import CorpusError, EmptyCorpusError
 
 __all__ = [
     "READERS",
     "SYNONYMS_FILE_NAMES",
-    "bundled_corpus_dir",
     "corpus_files",
     "load_corpus",
     "read_document",
@@ -28,7 +28,7 @@ __all__ = [
 #: The synonyms file a corpus folder may hold, in the order they are looked for.
 SYNONYMS_FILE_NAMES = ("synonyms.yaml", "synonyms.yml")
 #: File names in a corpus folder that are data for the chatbot, not documents.
-RESERVED_NAMES = frozenset({*SYNONYMS_FILE_NAMES, "readme.md", "readme.txt"})
+RESERVED_NAMES = frozenset({*SYNONYMS_FILE_NAMES, PROFILE_FILE, "readme.md", "readme.txt"})
 
 
 Reader = Callable[[Path, str], Document]
@@ -47,15 +47,6 @@ READERS: dict[str, tuple[str, str]] = {
     ".pdf": ("pdf", "read_pdf"),
     ".docx": ("docx", "read_docx"),
 }
-
-
-def bundled_corpus_dir() -> Path:
-    """The corpus shipped with the package (in a wheel) or beside it (in a checkout)."""
-    here = Path(__file__).resolve().parents[1]  # the chatbot package
-    for candidate in (here / "corpus", here.parent / "corpus"):
-        if candidate.is_dir():
-            return candidate
-    return here.parent / "corpus"
 
 
 def reader_for(suffix: str) -> Reader | None:

@@ -39,8 +39,9 @@ from typing import Any, Literal
 import numpy as np
 
 from chatbot import __version__
+from chatbot.clinic import bundled_corpus_dir
 from chatbot.config import Settings
-from chatbot.documents.load import SYNONYMS_FILE_NAMES, bundled_corpus_dir, load_corpus
+from chatbot.documents.load import SYNONYMS_FILE_NAMES, load_corpus
 from chatbot.documents.model import Block, Corpus, Document, Heading
 from chatbot.documents.passages import Passage, split_all
 from chatbot.errors import CorpusError, EmptyCorpusError, IndexBuildError

@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from chatbot.documents.load import SYNONYMS_FILE_NAMES, bundled_corpus_dir
+from chatbot.clinic import bundled_corpus_dir
+from chatbot.documents.load import SYNONYMS_FILE_NAMES
 from chatbot.errors import CorpusError
 from chatbot.text.normalise import _FILLERS, _TOKEN, normalise
 from chatbot.text.stem import stem

@@ -11,6 +11,7 @@ import pytest
 from qa_sets import load_cases
 
 from chatbot.bot import Bot
+from chatbot.clinic import bundled_corpus_dir
 from chatbot.dialogue.context import (
     MAX_TOKEN_CHARS,
     MAX_TOPIC_WORDS,
@@ -21,7 +22,6 @@ from chatbot.dialogue.context import (
     plan_turn,
 )
 from chatbot.dialogue.reply import ReplyType
-from chatbot.documents.load import bundled_corpus_dir
 from chatbot.errors import CorpusError, RequestError
 from chatbot.text.lexicon import load_synonyms
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.documents.load import bundled_corpus_dir, load_corpus, read_document
+from chatbot.clinic import bundled_corpus_dir
+from chatbot.documents.load import load_corpus, read_document
 from chatbot.documents.model import slugify
 from chatbot.errors import CorpusError, EmptyCorpusError
 

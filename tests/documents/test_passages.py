@@ -35,7 +35,7 @@ def section_bounds(document: Document, passage: Passage) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def bundled_documents() -> tuple[Document, ...]:
-    from chatbot.documents.load import bundled_corpus_dir
+    from chatbot.clinic import bundled_corpus_dir
 
     return load_corpus(bundled_corpus_dir()).documents
 
@@ -174,7 +174,7 @@ def test_split_options_are_validated(max_words: int, min_words: int) -> None:
 
 
 def copy_bundled(tmp_path: Path) -> Path:
-    from chatbot.documents.load import bundled_corpus_dir
+    from chatbot.clinic import bundled_corpus_dir
 
     folder = tmp_path / "corpus"
     folder.mkdir()

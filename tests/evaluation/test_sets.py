@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from chatbot.cli import main
-from chatbot.documents.load import bundled_corpus_dir
+from chatbot.clinic import bundled_corpus_dir
 from chatbot.evaluation.set_files import load_question_set
 from chatbot.text.normalise import fold
 
