@@ -21,9 +21,11 @@ import click
 
 from chatbot import __version__
 from chatbot.bot import Bot
-from chatbot.config import Settings, load_settings
+from chatbot.config import Settings, load_settings, setting_range
 from chatbot.dialogue.reply import Reply, ReplyType
 from chatbot.errors import ChatbotError, ConfigError, CorpusError
+from chatbot.evaluation.sets import DEFAULT_TOP_K, MAX_TOP_K
+from chatbot.evaluation.workflow import BATCH_DEFAULT_TOP_K
 from chatbot.forking import available_workers
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -123,7 +125,12 @@ def main() -> None:
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the reply as JSON (the same structure as the HTTP API).")
-@click.option("--top-k", type=click.IntRange(1, 20), default=None, help="How many passages to show (default 3).")
+@click.option(
+    "--top-k",
+    type=click.IntRange(*setting_range("top_k")),
+    default=None,
+    help=f"How many passages to show (default {Settings().top_k}).",
+)
 @corpus_options
 def ask(question: str, as_json: bool, top_k: int | None, corpus: Path | None, config_path: Path | None) -> None:
     """Ask one QUESTION and print the answer with its sources.
@@ -243,9 +250,12 @@ def index(as_json: bool, corpus: Path | None, config_path: Path | None) -> None:
 @click.argument("questions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--top-k",
-    type=click.IntRange(1, 1000),
+    type=click.IntRange(1, MAX_TOP_K),
     default=None,
-    help="Passages per question: the file's top_k by default (else 3; 100 with --run). Up to 20, or 1000 with --run.",
+    help=(
+        f"Passages per question: the file's top_k by default (else {DEFAULT_TOP_K}; {BATCH_DEFAULT_TOP_K} with --run). "
+        f"Up to {setting_range('top_k')[1]}, or {MAX_TOP_K} with --run."
+    ),
 )
 @click.option(
     "--json",

@@ -172,6 +172,17 @@ class Settings:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+def setting_range(name: str) -> tuple[Any, Any]:
+    """The (minimum, maximum) a numeric setting accepts, as its field declares them (None: no bound).
+
+    The one place each limit is stated: the API, the OpenAPI description and the CLI read it here.
+    """
+    for f in fields(Settings):
+        if f.name == name:
+            return f.metadata.get("min"), f.metadata.get("max")
+    raise KeyError(name)
+
+
 def setting_docs() -> list[tuple[str, str, str]]:
     """(name, default as text, help) for every setting, for --help and the docs."""
     rows = []

@@ -8,10 +8,12 @@ does, for every endpoint and reply type. The reply schema is the contract of
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chatbot import __version__
-from chatbot.config import Settings
+from chatbot.config import Settings, setting_range
+from chatbot.dialogue.context import MAX_TOKEN_CHARS, TOKEN_BODY, TOKEN_PREFIX
 from chatbot.dialogue.reply import REPLY_SCHEMA_VERSION, ReplyType
 
 __all__ = ["openapi_document"]
@@ -48,16 +50,16 @@ def schemas(settings: Settings) -> dict[str, Any]:
                 },
                 "context": {
                     "type": ["string", "null"],
-                    "maxLength": 512,
+                    "maxLength": MAX_TOKEN_CHARS,
                     # "" (like null) starts a conversation, as the server accepts it (found by the fuzz test).
-                    "pattern": "^(?:c1\\.[A-Za-z0-9_-]{1,508})?$",
+                    "pattern": f"^(?:{re.escape(TOKEN_PREFIX)}{TOKEN_BODY})?$",
                     "description": "The `context` of the previous reply, unchanged; leave out to start a conversation. "
                     "A value this chatbot did not issue is a 400 (bad_context).",
                 },
                 "top_k": {
                     "type": ["integer", "null"],  # null: the configured top_k, as the server accepts it
-                    "minimum": 1,
-                    "maximum": 20,
+                    "minimum": setting_range("top_k")[0],
+                    "maximum": setting_range("top_k")[1],
                     "description": "How many passages to return.",
                 },
             },

@@ -11,7 +11,7 @@ from typing import Any
 from flask import request
 
 from chatbot.api.state import state
-from chatbot.config import Settings
+from chatbot.config import Settings, setting_range
 from chatbot.errors import RequestError
 
 __all__ = ["MAX_JSON_DEPTH", "parse_json"]
@@ -20,7 +20,8 @@ __all__ = ["MAX_JSON_DEPTH", "parse_json"]
 #: Deepest JSON nesting accepted in a request body; a chat request needs 1.
 MAX_JSON_DEPTH = 8
 CHAT_FIELDS = frozenset({"message", "context", "top_k"})
-MAX_TOP_K = 20
+#: The largest top_k a request may ask for: the ``top_k`` setting's maximum.
+MAX_TOP_K: int = setting_range("top_k")[1]
 _JSON_TOKENS = re.compile(r'[\[\]{}"\\]')
 
 def json_depth(text: str) -> int:

@@ -36,6 +36,8 @@ from chatbot.text.stem import stem
 __all__ = [
     "MAX_TOKEN_CHARS",
     "MAX_TOPIC_WORDS",
+    "TOKEN_BODY",
+    "TOKEN_PREFIX",
     "Context",
     "TurnPlan",
     "aspect_concepts",
@@ -47,8 +49,10 @@ __all__ = [
 
 MAX_TOKEN_CHARS = 512
 MAX_TOPIC_WORDS = 6
-_PREFIX = "c1."
-_TOKEN = re.compile(r"^c1\.[A-Za-z0-9_-]{1,508}$")
+TOKEN_PREFIX = "c1."
+#: The token after its prefix: URL-safe base64, within MAX_TOKEN_CHARS.
+TOKEN_BODY = "[A-Za-z0-9_-]{1,508}"
+_TOKEN = re.compile(f"^{re.escape(TOKEN_PREFIX)}{TOKEN_BODY}$")
 _WORD = re.compile(r"^[^\W_][\w'-]{0,39}$")
 _LETTERS = re.compile(r"[a-z']+")
 
@@ -116,7 +120,7 @@ def encode_context(context: Context) -> str:
     """The opaque token for ``context`` (always under :data:`MAX_TOKEN_CHARS`)."""
     words = tuple(word for word in context.topic if _WORD.match(word))[:MAX_TOPIC_WORDS]
     payload = json.dumps({"v": 1, "topic": list(words)}, separators=(",", ":"), ensure_ascii=True)
-    token = _PREFIX + base64.urlsafe_b64encode(payload.encode("ascii")).decode("ascii").rstrip("=")
+    token = TOKEN_PREFIX + base64.urlsafe_b64encode(payload.encode("ascii")).decode("ascii").rstrip("=")
     if len(token) > MAX_TOKEN_CHARS:  # pragma: no cover - six 40-character words fit easily
         return encode_context(Context(topic=words[:-1]))
     return token
@@ -139,7 +143,7 @@ def decode_context(token: object) -> Context:
         raise _bad(f"longer than {MAX_TOKEN_CHARS} characters")
     if not _TOKEN.match(token):
         raise _bad("unknown format")
-    body = token[len(_PREFIX) :]
+    body = token[len(TOKEN_PREFIX) :]
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         data = json.loads(raw.decode("ascii"))

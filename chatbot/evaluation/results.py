@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chatbot.config import setting_range
 from chatbot.documents.passages import Passage
 from chatbot.evaluation.sets import Case, Expectation
 
@@ -13,7 +14,8 @@ __all__ = ["CaseResult", "RankedPassage", "TurnResult"]
 
 #: Rank metrics look this deep (MRR@10, nDCG@10).
 DEPTH = 10
-MAX_CHECK_TOP_K = 20
+#: Checks show what a visitor would see: at most the ``top_k`` setting's maximum.
+MAX_CHECK_TOP_K: int = setting_range("top_k")[1]
 
 
 @dataclass(frozen=True, slots=True)
