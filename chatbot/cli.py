@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import sys
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,15 +20,15 @@ import click
 from chatbot import __version__
 from chatbot.bot import Bot
 from chatbot.config import Settings, load_settings, setting_range
-from chatbot.dialogue.reply import Reply, ReplyType
+from chatbot.dialogue.reply import Reply
 from chatbot.errors import ChatbotError, ConfigError, CorpusError
 from chatbot.evaluation.sets import DEFAULT_TOP_K, MAX_TOP_K
 from chatbot.evaluation.workflow import BATCH_DEFAULT_TOP_K
 from chatbot.forking import available_workers
+from chatbot.terminal import render_reply, show_source
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_LIST_ITEM = re.compile(r"^(?:[-*+•·]|\d{1,3}[.)])\s+")
 
 EXIT_CORPUS = 1
 EXIT_USAGE = 2
@@ -71,37 +69,6 @@ def make_bot(settings: Settings) -> Bot:
     except ChatbotError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-
-
-def render_reply(reply: Reply, *, width: int = 88) -> str:
-    """A reply as terminal text: reply, corrections, numbered sources, disclaimer."""
-    lines: list[str] = []
-    if reply.type is ReplyType.URGENT:
-        lines.append("!! URGENT !!")
-    for correction in reply.corrections:
-        lines.append(f"(Searched for '{correction.corrected}' instead of '{correction.original}'.)")
-    lines.extend(textwrap.wrap(reply.reply, width=width) or [reply.reply])
-    if reply.passages:
-        lines.append("")
-        lines.append("Sources:")
-        for passage in reply.passages:
-            lines.append(passage.citation.display())
-            for source_line in passage.text.split("\n"):
-                text = " ".join(source_line.split())
-                if not text:
-                    continue
-                item = _LIST_ITEM.match(text)
-                if item:  # a list item stays on its own line, as in the document
-                    text = "• " + text[item.end() :]
-                hanging = "      " if item else "    "
-                lines.extend(textwrap.wrap(text, width=width, initial_indent="    ", subsequent_indent=hanging))
-    if reply.suggestions and reply.type is not ReplyType.ANSWER:
-        lines.append("")
-        lines.append("You could ask:")
-        lines.extend(f"  - {suggestion}" for suggestion in reply.suggestions)
-    lines.append("")
-    lines.extend(textwrap.wrap(f"Note: {reply.disclaimer}", width=width))
-    return "\n".join(lines)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -197,22 +164,6 @@ def chat(corpus: Path | None, config_path: Path | None) -> None:
         last = bot.ask(line, context=context)
         context = last.context
         click.echo(render_reply(last))
-
-
-def show_source(bot: Bot, reply: Reply | None, number: int) -> str:
-    if reply is None or not reply.passages:
-        return "There is no answer with sources yet; ask a question first."
-    if not 1 <= number <= len(reply.passages):
-        return f"The last answer has sources 1 to {len(reply.passages)}; try 'show 1'."
-    cited = reply.passages[number - 1]
-    passage = bot.index.passage(cited.id)
-    where = ""
-    if passage is not None:
-        document = bot.corpus.document(passage.document_id)
-        if document is not None:
-            line = document.text.count("\n", 0, passage.start) + 1
-            where = f" (line {line} of {passage.source})"
-    return f"{cited.citation.display()}{where}\n\n{cited.text}"
 
 
 @main.command()

@@ -29,6 +29,7 @@ LAYERS = {
     "api": 6,
     "serve": 6,
     "evaluation": 6,
+    "terminal": 7,
     "cli": 7,
     "__main__": 7,
 }

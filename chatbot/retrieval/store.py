@@ -30,8 +30,8 @@ import os
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -42,9 +42,10 @@ from chatbot import __version__
 from chatbot.clinic import bundled_corpus_dir
 from chatbot.config import Settings
 from chatbot.documents.load import SYNONYMS_FILE_NAMES, load_corpus
-from chatbot.documents.model import Block, Corpus, Document, Heading
+from chatbot.documents.model import Corpus
 from chatbot.documents.passages import Passage, split_all
-from chatbot.errors import CorpusError, EmptyCorpusError, IndexBuildError
+from chatbot.documents.records import corpus_from, corpus_record, record_of, restore
+from chatbot.errors import IndexBuildError
 from chatbot.retrieval.bm25 import BM25Params, EncodedTerms
 from chatbot.retrieval.index import PassageIndex
 from chatbot.text.analyzer import Analyzer
@@ -181,95 +182,6 @@ def fingerprint(settings: Settings) -> str:
     return digest.hexdigest()[:32]
 
 
-# --- to and from JSON -----------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
-
-
-def _record(obj: Any, *, skip: Sequence[str] = ()) -> dict[str, Any]:
-    return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj) if f.name not in skip}
-
-
-def _restore(cls: Any, data: Mapping[str, Any], **extra: Any) -> Any:
-    """A dataclass from its record; list fields typed as tuples become tuples again."""
-    values: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name in extra:
-            values[f.name] = extra[f.name]
-        elif f.name in data:
-            value = data[f.name]
-            values[f.name] = tuple(value) if isinstance(value, list) and "tuple" in str(f.type) else value
-    return cls(**values)
-
-
-def _relative(path: Path, folder: Path) -> str:
-    try:
-        return str(path.relative_to(folder))
-    except ValueError:
-        return str(path)
-
-
-def _corpus_record(corpus: Corpus, folder: Path) -> dict[str, Any]:
-    documents = []
-    for document in corpus.documents:
-        record = _record(document, skip=("blocks", "headings", "path"))
-        record["path"] = _relative(document.path, folder)
-        record["blocks"] = [_record(block) for block in document.blocks]
-        record["headings"] = [_record(heading) for heading in document.headings]
-        documents.append(record)
-    return {
-        "documents": documents,
-        "errors": [
-            {
-                "path": _relative(error.path, folder),
-                "reason": error.reason,
-                "line": error.line,
-                "empty": isinstance(error, EmptyCorpusError),
-            }
-            for error in corpus.errors
-        ],
-        "warnings": list(corpus.warnings),
-        "files": [_relative(path, folder) for path in corpus.files],
-    }
-
-
-def _corpus_from(record: Mapping[str, Any], root: Path) -> Corpus:
-    folder = _folder(root)
-    documents = []
-    for item in record["documents"]:
-        blocks = tuple(_restore(Block, block) for block in item["blocks"])
-        headings = tuple(_restore(Heading, heading) for heading in item["headings"])
-        documents.append(
-            _restore(
-                Document,
-                item,
-                path=folder / item["path"],
-                blocks=blocks,
-                headings=headings,
-                metadata=dict(item.get("metadata", {})),
-            )
-        )
-    errors: list[CorpusError] = []
-    for error in record["errors"]:
-        kind = EmptyCorpusError if error.get("empty") else CorpusError
-        errors.append(kind(folder / error["path"], error["reason"], line=error["line"]))
-    return Corpus(
-        root=root,
-        documents=tuple(documents),
-        errors=tuple(errors),
-        warnings=tuple(record["warnings"]),
-        files=tuple(folder / name for name in record["files"]),
-    )
-
-
 # --- save and load --------------------------------------------------------------------------
 
 
@@ -330,8 +242,8 @@ def save(corpus: Corpus, index: PassageIndex, settings: Settings, digest: str) -
         "fingerprint": digest,
         "version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "corpus": _corpus_record(corpus, folder),
-        "passages": [_record(passage) for passage in index.passages],
+        "corpus": corpus_record(corpus, folder),
+        "passages": [record_of(passage) for passage in index.passages],
         "terms": list(term_ids),
         "vocabulary": dict(index.vocabulary.counts),
     }
@@ -369,8 +281,8 @@ def load(settings: Settings, digest: str) -> tuple[Corpus, PassageIndex, Path] |
         with json_path.with_suffix(".npz").open("rb") as handle, np.load(handle, allow_pickle=False) as arrays:
             flat = np.asarray(arrays["terms"], dtype=np.int64)  # (np.load leaks its own handle on a bad file)
             offsets = np.asarray(arrays["offsets"], dtype=np.int64)
-        corpus = _corpus_from(record["corpus"], root)
-        passages = [_restore(Passage, item) for item in record["passages"]]
+        corpus = corpus_from(record["corpus"], root)
+        passages = [restore(Passage, item) for item in record["passages"]]
         vocabulary: list[str] = record["terms"]
         _check(len(offsets) == len(passages) + 1 and offsets[0] == 0 and offsets[-1] == len(flat), "offsets")
         _check(bool(np.all(np.diff(offsets) >= 0)), "offsets decrease")
