@@ -67,7 +67,7 @@ def health() -> Response:
         "passages": len(bot.passages),
         "corpus_errors": len(bot.corpus.errors),
     }
-    reloader = current_app.extensions.get("chatbot.reloader")  # set by chatbot.reloader.BotHolder.attach
+    reloader = current_app.extensions.get("chatbot.reloader")  # set by chatbot.serve.reloader.BotHolder.attach
     if reloader is not None:
         body["reload"] = reloader.status().to_dict()
     return jsonify(body)
