@@ -1,1 +1,1 @@
-"""documents."""
+"""Documents: corpus files -> Document (one reader per format) -> Passage."""

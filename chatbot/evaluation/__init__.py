@@ -1,1 +1,1 @@
-"""evaluation."""
+"""QA checks: question sets, the check and batch runs, metrics and reports (``chatbot eval``)."""

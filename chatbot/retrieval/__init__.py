@@ -1,1 +1,1 @@
-"""retrieval."""
+"""Retrieval: BM25+ over passages, rerank features and the saved index."""

@@ -1,1 +1,1 @@
-"""text."""
+"""Text analysis shared by passages and questions: normalise, stem, word lists and synonyms, spelling."""
