@@ -20,17 +20,25 @@ from chatbot.dialogue.context import (
 )
 from chatbot.dialogue.decide import Decision, decide
 from chatbot.dialogue.reply import Reply, ReplyType
-from chatbot.dialogue.wording import contact_line, notice_text, personal_advice_line
+from chatbot.dialogue.wording import (
+    RESTARTED_LINE,
+    contact_line,
+    notice_text,
+    personal_advice_line,
+    safety_net_line,
+    urgent_text,
+)
 from chatbot.documents.model import Corpus
 from chatbot.documents.passages import Passage
+from chatbot.errors import RequestError
 from chatbot.retrieval.index import Hit, PassageIndex
 from chatbot.retrieval.rerank import rerank, search_terms
 from chatbot.retrieval.store import Loaded, build
 from chatbot.text.analyzer import Query
 from chatbot.text.normalise import normalise_message
 from chatbot.triage.personal import detect_personal_advice
+from chatbot.triage.redflags import Triage, Triager, UrgentKind, load_triager
 from chatbot.triage.smalltalk import SmallTalk, detect_smalltalk
-from chatbot.triage.urgent import Urgency, UrgentKind, detect_urgent
 
 __all__ = ["Bot", "Ranking", "contact_line", "notice_text", "personal_advice_line"]
 
@@ -95,10 +103,14 @@ class Ranking:
 class Bot:
     """Answers questions from one corpus with one set of settings."""
 
-    def __init__(self, *, settings: Settings, corpus: Corpus, index: PassageIndex) -> None:
+    def __init__(
+        self, *, settings: Settings, corpus: Corpus, index: PassageIndex, triager: Triager | None = None
+    ) -> None:
         self.settings = settings
         self.corpus = corpus
         self.index = index
+        # The red flags: general, plus the corpus folder's own (a bad file stops start-up here).
+        self.triager = triager or load_triager(settings.corpus or bundled_corpus_dir())
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, workers: int = 1) -> Bot:
@@ -223,11 +235,15 @@ class Bot:
         visitor's own case get the general passages plus a line saying the bot
         cannot advise on an individual case, with the clinic's contact.
         """
+        found = self.triager.triage(message)
+        if found is not None:  # before the context is read: a bad token never stands in the way
+            try:
+                state, restarted = decode_context(context), False
+            except RequestError:
+                state, restarted = Context(), True
+            return self.urgent(found, state, restarted=restarted)
         state = decode_context(context)
-        normalised = normalise_message(message)  # once for the three checks
-        urgency = detect_urgent(message, normalised=normalised)
-        if urgency is not None:
-            return self.urgent(urgency, state)
+        normalised = normalise_message(message)  # once for the two checks
         kind = detect_smalltalk(message, normalised=normalised)
         if kind is not None:
             return self.smalltalk(kind, state)
@@ -247,6 +263,8 @@ class Bot:
             # "Should I stop taking X?": the general information is about X.
             query, hits, decision = self.retrieve(" ".join(plan.topic), top_k=top_k)
         prefix = f"{personal_advice_line(self.settings)} " if personal else ""
+        if self.triager.acute_now(message):  # symptoms now that match no red flag: one line, first
+            prefix = f"{safety_net_line(self.settings)} {prefix}"
         if not decision.answer or not hits:
             declined = self.not_found(query)
             return dataclasses.replace(declined, reply=prefix + declined.reply, context=token, personal_advice=personal)
@@ -269,30 +287,20 @@ class Bot:
             personal_advice=personal,
         )
 
-    def urgent(self, urgency: Urgency, state: Context) -> Reply:
-        """Send the visitor to emergency care (or the crisis line), before anything else."""
+    def urgent(self, found: Triage, state: Context, *, restarted: bool = False) -> Reply:
+        """Send the person to emergency care, the crisis line or the clinic today, before anything else."""
         settings = self.settings
-        if urgency.kind is UrgentKind.SELF_HARM:
-            text = (
-                "I am sorry you are going through this. Please talk to someone now: call the crisis line "
-                f"{settings.crisis_line}, any time of day. If you are in immediate danger or have hurt yourself, "
-                f"call {settings.emergency_number}. You do not have to face this alone."
-            )
-        else:
-            text = (
-                f"This could be a medical emergency. Call {settings.emergency_number} now, or go to the nearest "
-                "emergency department. Do not wait for a reply here"
-                + (" and tell them about your operation." if urgency.sign in {"post_op", "csf", "hearing"} else ".")
-                + f" When you are safe, let {settings.clinic_name} know: {contact_line(settings)}."
-            )
+        text = urgent_text(settings, action=found.action, crisis=found.crisis, clinic_flag=found.clinic)
+        crisis = found.kind is UrgentKind.SELF_HARM or found.crisis
         return Reply(
             type=ReplyType.URGENT,
-            reply=text,
+            reply=f"{text} {RESTARTED_LINE}" if restarted else text,
             disclaimer=settings.disclaimer,
             notice=notice_text(settings),
             context=encode_context(state),
             emergency_number=settings.emergency_number,
-            crisis_line=settings.crisis_line if urgency.kind is UrgentKind.SELF_HARM else None,
+            crisis_line=settings.crisis_line if crisis else None,
+            tier="emergency" if found.tier == "emergency" else "urgent_today",
         )
 
     def smalltalk(self, kind: SmallTalk, state: Context) -> Reply:

@@ -82,6 +82,13 @@ class Settings:
         default="988",
         metadata=_doc("Crisis line given when a message mentions self-harm.", pattern=r"^[0-9+ ()-]{2,20}$"),
     )
+    out_of_hours: str = field(
+        default="",
+        metadata=_doc(
+            "Who to call the same day when the clinic is closed (a number or a service's name), given in "
+            "urgent-today replies. Default: 'your out-of-hours service'."
+        ),
+    )
     disclaimer: str = field(default=DEFAULT_DISCLAIMER, metadata=_doc("Medical disclaimer added to every reply."))
     suggestions: tuple[str, ...] = field(
         default=DEFAULT_SUGGESTIONS, metadata=_doc("Suggested questions offered at the start and after replies.")

@@ -18,6 +18,7 @@ REPLY_KEYS = {
     "personal_advice",
     "emergency_number",
     "crisis_line",
+    "tier",
     "schema_version",
 }
 PASSAGE_KEYS = {"id", "text", "score", "citation", "matched_terms"}

@@ -67,7 +67,7 @@ def test_ask_json_prints_the_documented_structure(runner: CliRunner) -> None:
     data = json.loads(result.stdout)
     assert set(data) == REPLY_KEYS
     assert data["type"] == "answer"
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["disclaimer"] == DEFAULT_DISCLAIMER
     assert 1 <= len(data["passages"]) <= 3
     for n, passage in enumerate(data["passages"], start=1):

@@ -118,6 +118,12 @@ def schemas(settings: Settings) -> dict[str, Any]:
                 },
                 "emergency_number": {**_NULLABLE_STRING, "description": "Set on urgent replies."},
                 "crisis_line": {**_NULLABLE_STRING, "description": "Set on urgent replies about self-harm."},
+                "tier": {
+                    "type": ["string", "null"],
+                    "enum": ["emergency", "urgent_today", None],
+                    "description": "Urgent replies only: emergency (call the emergency number now) or urgent_today "
+                    "(see a doctor today: the clinic, or the out-of-hours service); null otherwise.",
+                },
                 "schema_version": {"const": REPLY_SCHEMA_VERSION},
             }
         ),

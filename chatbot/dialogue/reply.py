@@ -18,7 +18,7 @@ from chatbot.text.analyzer import Correction
 
 __all__ = ["Citation", "REPLY_SCHEMA_VERSION", "Reply", "ReplyPassage", "ReplyType"]
 
-REPLY_SCHEMA_VERSION = 1
+REPLY_SCHEMA_VERSION = 2  # 2: the `tier` field (urgent replies: emergency or urgent_today)
 
 
 class ReplyType(str, Enum):
@@ -95,6 +95,7 @@ class Reply:
     personal_advice: bool = False
     emergency_number: str | None = None
     crisis_line: str | None = None
+    tier: str | None = None  # urgent replies only: "emergency" (call now) or "urgent_today" (a doctor today)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +110,7 @@ class Reply:
             "personal_advice": self.personal_advice,
             "emergency_number": self.emergency_number,
             "crisis_line": self.crisis_line,
+            "tier": self.tier,
             "schema_version": REPLY_SCHEMA_VERSION,
         }
 

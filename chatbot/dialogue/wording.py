@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from chatbot.config import Settings
 
-__all__ = ["contact_line", "notice_text", "personal_advice_line"]
+__all__ = [
+    "RESTARTED_LINE",
+    "contact_line",
+    "notice_text",
+    "personal_advice_line",
+    "safety_net_line",
+    "urgent_text",
+]
 
 
 def contact_line(settings: Settings) -> str:
@@ -35,3 +42,46 @@ def personal_advice_line(settings: Settings) -> str:
         "I cannot advise on your individual case; your own doctor or the clinic can, "
         f"so please {contact_line(settings)}."
     )
+
+
+RESTARTED_LINE = "(Your earlier conversation could not be continued, so this starts a new one.)"
+
+
+def urgent_text(settings: Settings, *, action: str, crisis: bool, clinic_flag: bool) -> str:
+    """What an urgent reply tells the person to do, by the red flag's action.
+
+    ``emergency_number``: call it now; ``crisis_line``: the crisis line (and the emergency
+    number for immediate danger); ``clinic_today``: the clinic today, the out-of-hours service
+    when it is closed, the emergency number if it gets worse. ``crisis`` adds the crisis line
+    to an emergency (an overdose taken on purpose); ``clinic_flag`` (a sign from the clinic's
+    own table, about its treatment) asks the person to mention the treatment.
+    """
+    emergency = settings.emergency_number
+    if action == "crisis_line":
+        return (
+            "I am sorry you are going through this. Please talk to someone now: call the crisis line "
+            f"{settings.crisis_line}, any time of day. If you or they are in immediate danger or have been hurt, "
+            f"call {emergency}. You do not have to face this alone."
+        )
+    mention = " and tell them about your treatment here" if clinic_flag else ""
+    if action == "clinic_today":
+        after_hours = settings.out_of_hours or "your out-of-hours service"
+        return (
+            f"This needs to be checked by a doctor today. Please {contact_line(settings)} now{mention}; "
+            f"if the clinic is closed, call {after_hours}. Do not wait for a reply here. "
+            f"If it gets worse or you feel very unwell, call {emergency}."
+        )
+    crisis_part = (
+        f" If this was on purpose or you are thinking of harming yourself, the crisis line {settings.crisis_line} "
+        "is there any time." if crisis else ""
+    )
+    return (
+        f"This could be a medical emergency. Call {emergency} now, or go to the nearest emergency department. "
+        f"Do not wait for a reply here{mention}.{crisis_part} "
+        f"When you are safe, let {settings.clinic_name} know: {contact_line(settings)}."
+    )
+
+
+def safety_net_line(settings: Settings) -> str:
+    """Added to an ordinary reply to a message that describes symptoms happening now."""
+    return f"If this is happening now and feels severe, call {settings.emergency_number}."

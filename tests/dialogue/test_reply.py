@@ -32,7 +32,7 @@ def test_every_reply_carries_the_disclaimer_and_the_documented_keys(bot: Bot, qu
     data = reply.to_dict()
     assert set(data) == REPLY_KEYS
     assert data["disclaimer"] == DEFAULT_DISCLAIMER
-    assert data["schema_version"] == REPLY_SCHEMA_VERSION == 1
+    assert data["schema_version"] == REPLY_SCHEMA_VERSION == 2
     assert data["type"] in {t.value for t in ReplyType}
     assert data["reply"].strip()
     assert data["notice"].strip()

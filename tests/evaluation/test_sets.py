@@ -59,8 +59,10 @@ THRESHOLDS: dict[str, tuple[list[str], bool]] = {
 #: Urgent replies to informational questions that are known and explained in their set's
 #: file: kept with their true expectation so that a change to them shows here.
 KNOWN_FALSE_ALARMS: dict[str, list[str]] = {
+    # Both get the urgent-today reply (call the clinic today), never the emergency one: a leak of
+    # spinal fluid after brain surgery, described and then asked about (tests/triage/test_urgent.py).
+    "answerable": ["r6-spinal-fluid"],
     "holdout_r13": ["r13-csf-leak"],
-    "holdout_r24": ["r24-story-botox-droopy-eyelid"],
 }
 
 

@@ -37,8 +37,16 @@ def test_no_false_alarm_on_look_alikes() -> None:
 
 @pytest.mark.parametrize("name", ["answerable", "unanswerable", "smalltalk", "conversations"])
 def test_no_false_alarm_on_the_other_question_sets(name: str) -> None:
-    alarms = [message for message in messages(name) if detect_urgent(message) is not None]
-    assert alarms == []
+    # Emergency tier never; an urgent-today reply (call the clinic today) only where the set's file explains it.
+    found = {message: detect_urgent(message) for message in messages(name)}
+    assert [m for m, f in found.items() if f is not None and f.tier == "emergency"] == []
+    today = [m for m, f in found.items() if f is not None]
+    assert today == KNOWN_TODAY_ALARMS.get(name, [])
+
+
+#: Informational questions that get the urgent-today reply (a call to the clinic today, not an
+#: ambulance): a leak of spinal fluid after brain surgery described as happening, then asked about.
+KNOWN_TODAY_ALARMS = {"answerable": ["spinal fluid leaking after brain surgery, does that happen?"]}
 
 
 # Wordings written after the patterns, to check that matching generalises beyond the set.
@@ -108,7 +116,7 @@ def test_self_harm_is_its_own_kind() -> None:
     found = detect_urgent("i dont want to live anymore")
     assert found is not None and found.kind is UrgentKind.SELF_HARM
     stroke = detect_urgent("my face is drooping and i cant lift my arm")
-    assert stroke is not None and stroke.kind is UrgentKind.EMERGENCY and stroke.sign == "stroke"
+    assert stroke is not None and stroke.kind is UrgentKind.EMERGENCY and stroke.flag.startswith("stroke")
 
 
 def test_post_operative_signs_need_an_operation() -> None:
