@@ -26,7 +26,8 @@ FILLERS = frozenset({"a", "an", "the", "my", "your", "his", "her", "their", "our
 BOUNDARY_SENTENCE = frozenset({".", "!", "?", ";", "\n"})
 BOUNDARY_CLAUSE = frozenset({",", ":", "-"})
 _NUMBER_WORDS = frozenset(
-    ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty"]
+    ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+    + ["fifteen", "twenty", "thirty", "forty", "fifty"]
 )
 _TOKEN = re.compile(
     r"(\d{2,3})\s*[/>]\s*(\d{2,3})(?!\d)|\d{1,12}(?:[.,]\d{1,6})?|[^\W\d_]{1,60}(?:'[^\W\d_]{1,20})?|@[a-z_]{1,30}|[.!?;,:\n]|\s-{1,3}\s"
