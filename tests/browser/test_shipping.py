@@ -250,6 +250,6 @@ def test_screenshot_of_each_view(new_page: Any, server: Server, view: str, size:
         page.get_by_label("Your question").press("Enter")
         page.locator("[data-role=bot]").wait_for()
         page.wait_for_timeout(600)
-    path = screenshot(page, f"view-{view}-{size}")
+    path = screenshot(page, f"view-{view}-{size}", full_page=view in {"page", "document"})
     assert Path(path).stat().st_size > 1000
     assert ARTIFACTS in Path(path).parents
