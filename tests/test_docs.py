@@ -93,7 +93,7 @@ def test_the_readme_api_example_is_what_the_server_returns() -> None:
     """The API example's fields and values are the program's (passage texts and '...' shortened)."""
     import json
 
-    from chatbot.api import create_app
+    from chatbot.api.app import create_app
 
     section = readme_section("API")
     message = json.loads(re.search(r"-d '(\{.*?\})'", section).group(1))["message"]  # type: ignore[union-attr]
