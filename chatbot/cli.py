@@ -349,7 +349,10 @@ def serve(
 
     settings = make_settings(config_path, corpus=corpus, host=host, port=port, workers=workers, threads=threads)
     if port_in_use(settings.host, settings.port):
-        click.echo(f"Error: port {settings.port} is in use, pick another with --port (e.g. --port {settings.port + 1}).", err=True)
+        click.echo(
+            f"Error: port {settings.port} is in use, pick another with --port (e.g. --port {settings.port + 1}).",
+            err=True,
+        )
         sys.exit(EXIT_USAGE)
     try:  # the saved index when it matches the files and settings, else a fresh build (then saved)
         holder = BotHolder.start(settings, workers=available_workers())

@@ -58,9 +58,9 @@ def show_source(bot: Bot, reply: Reply | None, number: int, *, width: int = 88) 
             line = document.text.count("\n", 0, passage.start) + 1
             where = f" (line {line} of {passage.source})"
     heading = textwrap.wrap(f"{cited.citation.display()}{where}", width=width, subsequent_indent="    ")
-    body = []
-    for line in cited.text.split("\n"):  # wrapped like answers; list items keep their own lines
-        item = _LIST_ITEM.match(line.strip())
-        indent = " " * (len(line) - len(line.lstrip()) + (item.end() if item else 0))
-        body.extend(textwrap.wrap(line.strip(), width=width, subsequent_indent=indent) or [""])
+    body: list[str] = []
+    for source_line in cited.text.split("\n"):  # wrapped like answers; list items keep their own lines
+        item = _LIST_ITEM.match(source_line.strip())
+        indent = " " * (len(source_line) - len(source_line.lstrip()) + (item.end() if item else 0))
+        body.extend(textwrap.wrap(source_line.strip(), width=width, subsequent_indent=indent) or [""])
     return "\n".join([*heading, "", *body])

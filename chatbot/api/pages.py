@@ -147,7 +147,8 @@ def desk_page() -> Response:
     # Links in the answers the desk copies point at the clinic's public address (desk.js).
     text = _with_clinic_name(_read(web_dir() / "desk.html"), settings)
     base = html.escape(settings.public_url.rstrip("/"), quote=True)
-    return _html(text.replace('<body class="cc-page cc-desk"', f'<body class="cc-page cc-desk" data-public-url="{base}"', 1))
+    body = '<body class="cc-page cc-desk"'
+    return _html(text.replace(body, f'{body} data-public-url="{base}"', 1))
 
 
 @pages_blueprint.get("/widget-demo")

@@ -28,7 +28,8 @@ def make_page(new_page: Any, size: str) -> Any:
 
 
 def shadow(page: Any, expression: str) -> Any:
-    return page.evaluate(f"(() => {{ const root = document.querySelector('[data-clinic-chat-widget]').shadowRoot; return {expression}; }})()")
+    root = "document.querySelector('[data-clinic-chat-widget]').shadowRoot"
+    return page.evaluate(f"(() => {{ const root = {root}; return {expression}; }})()")
 
 
 def wait_for_text(locator: Any, check: Any, seconds: float = 5) -> str:
@@ -180,7 +181,8 @@ def test_enter_on_a_suggestion_keeps_the_focus_and_a_decline_is_not_called_an_an
     page.locator("[data-role=bot]").first.wait_for()
     assert page.evaluate("document.activeElement.hasAttribute('data-input')"), "the focus went to the question box"
     wait_for_text(page.locator("[data-live]"), lambda text: text.startswith("Answer."))
-    offered = [page.locator("[data-suggestion]").nth(i).inner_text() for i in range(page.locator("[data-suggestion]").count())]
+    suggestions = page.locator("[data-suggestion]")
+    offered = [suggestions.nth(i).inner_text() for i in range(suggestions.count())]
     assert offered and asked not in offered, "the question just asked is not offered again"
 
     page.keyboard.type("Do you validate parking tickets for the car park?")
