@@ -9,7 +9,7 @@ from functools import cached_property
 
 from chatbot.clinic import ClinicProfile, bundled_corpus_dir, clinic_for
 from chatbot.config import Settings
-from chatbot.dialogue.compose import answer_text, cite, pick_passages
+from chatbot.dialogue.compose import answer_text, cite, number_as_cited, pick_passages
 from chatbot.dialogue.context import (
     Context,
     aspect_concepts,
@@ -275,17 +275,46 @@ class Bot:
             )
         if personal:
             prefix += "Here is general information from our documents: "
+        text, passages = number_as_cited(answer_text(hits, self.index, query), cite(hits))
         return Reply(
             type=ReplyType.ANSWER,
-            reply=prefix + answer_text(hits, self.index, query),
+            reply=prefix + text,
             disclaimer=self.settings.disclaimer,
             notice=notice_text(self.settings),
-            passages=cite(hits),
-            suggestions=self.settings.suggestions,
+            passages=passages,
+            suggestions=self.suggestions_after(message, hits),
             context=token,
             corrections=query.corrections,
             personal_advice=personal,
         )
+
+    #: How many FAQ questions of the corpus may be offered as suggestions (each is searched once).
+    MAX_SUGGESTION_POOL = 60
+
+    @cached_property
+    def _suggestion_pool(self) -> tuple[tuple[str, str, str], ...]:
+        """(question, document id, passage id of its best answer) for the profile's suggestions and the
+        corpus's FAQ questions that the documents answer. Built once per bot, at the first answer."""
+        questions = [*self.settings.suggestions, *(p.question for p in self.passages if p.question)]
+        pool = []
+        for question in list(dict.fromkeys(questions))[: self.MAX_SUGGESTION_POOL]:
+            _, hits, decision = self.retrieve(question, top_k=1)
+            if decision.answer and hits:
+                pool.append((question, hits[0].passage.document_id, hits[0].passage.id))
+        return tuple(pool)
+
+    def suggestions_after(self, message: str, hits: list[Hit]) -> tuple[str, ...]:
+        """Suggestions after an answer: never the question just asked nor one answered by the same
+        passage; those about the same document first, then the others."""
+        top = hits[0].passage
+        asked = " ".join(re.findall(r"\w+", message.lower()))
+        same_document: list[str] = []
+        others: list[str] = []
+        for question, document_id, passage_id in self._suggestion_pool:
+            if passage_id == top.id or " ".join(re.findall(r"\w+", question.lower())) == asked:
+                continue
+            (same_document if document_id == top.document_id else others).append(question)
+        return tuple([*same_document, *others][: max(3, len(self.settings.suggestions))])
 
     def urgent(self, found: Triage, state: Context, *, restarted: bool = False) -> Reply:
         """Send the person to emergency care, the crisis line or the clinic today, before anything else."""

@@ -345,9 +345,15 @@ def serve(
     """
     from chatbot.api.app import create_app
     from chatbot.serve.reloader import BotHolder
-    from chatbot.serve.server import run_dev, run_gunicorn
+    from chatbot.serve.server import port_in_use, run_dev, run_gunicorn
 
     settings = make_settings(config_path, corpus=corpus, host=host, port=port, workers=workers, threads=threads)
+    if port_in_use(settings.host, settings.port):
+        click.echo(
+            f"Error: port {settings.port} is in use, pick another with --port (e.g. --port {settings.port + 1}).",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
     try:  # the saved index when it matches the files and settings, else a fresh build (then saved)
         holder = BotHolder.start(settings, workers=available_workers())
     except ChatbotError as exc:
@@ -358,10 +364,14 @@ def serve(
         click.echo(f"Warning: {error}", err=True)
     app = create_app(settings, bot=bot)
     holder.attach(app)  # reloads (folder watch, SIGHUP) swap the bot this app serves
-    where = f"http://{settings.host}:{settings.port}/"
+    shown_host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host
+    where = f"http://{'[' + shown_host + ']' if ':' in shown_host else shown_host}:{settings.port}"
     click.echo(
         f"chatbot {__version__}: {len(bot.corpus.documents)} documents, {len(bot.passages)} passages; "
-        f"serving {where}" + (" (development server)" if dev else ""),
+        f"serving {where}/" + (" (development server)" if dev else "") + "\n"
+        f"  chat page    {where}/\n"
+        f"  widget demo  {where}/widget-demo\n"
+        f"  desk         {where}/desk",
         err=True,
     )
     if dev:

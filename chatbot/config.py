@@ -74,6 +74,13 @@ class Settings:
         default="", metadata=_doc("When the clinic answers the phone, e.g. 'Mon-Fri 9:00-17:00'.")
     )
     booking_url: str = field(default="", metadata=_doc("Link where patients book an appointment."))
+    public_url: str = field(
+        default="",
+        metadata=_doc(
+            "This server's public address as patients reach it (e.g. 'https://chat.clinic.example'): links in "
+            "answers the desk copies point there. Default: the address the desk was opened at."
+        ),
+    )
     emergency_number: str = field(
         default="911",
         metadata=_doc("Emergency telephone number given in urgent replies.", pattern=r"^[0-9+ ()-]{2,20}$"),
@@ -310,6 +317,8 @@ def _coerce_one(f: dataclasses.Field[Any], value: Any, source: str) -> Any:
         result = _check_storage(result, source)
     elif key == "allowed_origins":
         result = tuple(_check_origin(origin, source) for origin in result)
+    elif key == "public_url" and result and not re.match(r"^https?://[^\s/]+(/\S*)?$", result):
+        raise _not_a(key, result, "a web address such as 'https://chat.clinic.example'", source)
     elif key == "disclaimer" and not result.strip():
         raise ConfigError(key, "the disclaimer cannot be empty", source=source)
     return result

@@ -25,7 +25,7 @@ def render_reply(reply: Reply, *, width: int = 88) -> str:
         lines.append("")
         lines.append("Sources:")
         for passage in reply.passages:
-            lines.append(passage.citation.display())
+            lines.extend(textwrap.wrap(passage.citation.display(), width=width, subsequent_indent="    "))
             for source_line in passage.text.split("\n"):
                 text = " ".join(source_line.split())
                 if not text:
@@ -44,7 +44,7 @@ def render_reply(reply: Reply, *, width: int = 88) -> str:
     return "\n".join(lines)
 
 
-def show_source(bot: Bot, reply: Reply | None, number: int) -> str:
+def show_source(bot: Bot, reply: Reply | None, number: int, *, width: int = 88) -> str:
     if reply is None or not reply.passages:
         return "There is no answer with sources yet; ask a question first."
     if not 1 <= number <= len(reply.passages):
@@ -57,4 +57,10 @@ def show_source(bot: Bot, reply: Reply | None, number: int) -> str:
         if document is not None:
             line = document.text.count("\n", 0, passage.start) + 1
             where = f" (line {line} of {passage.source})"
-    return f"{cited.citation.display()}{where}\n\n{cited.text}"
+    heading = textwrap.wrap(f"{cited.citation.display()}{where}", width=width, subsequent_indent="    ")
+    body: list[str] = []
+    for source_line in cited.text.split("\n"):  # wrapped like answers; list items keep their own lines
+        item = _LIST_ITEM.match(source_line.strip())
+        indent = " " * (len(source_line) - len(source_line.lstrip()) + (item.end() if item else 0))
+        body.extend(textwrap.wrap(source_line.strip(), width=width, subsequent_indent=indent) or [""])
+    return "\n".join([*heading, "", *body])

@@ -47,14 +47,15 @@ def test_quick_start_is_two_commands_install_and_run_then_install_and_test() -> 
     commands = console_commands(readme_section("Quick start"))
     assert len(commands) == 2, commands
     run, test = commands
-    assert run.startswith("pip install ") and " && chatbot " in run
+    # a virtual environment first: Debian's Python refuses a system-wide pip install
+    assert run.startswith("python3 -m venv .venv && . .venv/bin/activate && pip install ") and " && chatbot " in run
     assert test.startswith("pip install ") and "[test]" in test and "pytest" in test
 
 
 def test_quick_start_chatbot_command_exists_and_runs() -> None:
     run = console_commands(readme_section("Quick start"))[0]
     assert PYPROJECT["project"]["scripts"]["chatbot"] == "chatbot.cli:main"
-    args = shlex.split(run.split("&&", 1)[1])
+    args = shlex.split(run.rsplit("&&", 1)[1])
     assert args[0] == "chatbot"
     assert args[1] in main.commands  # type: ignore[attr-defined]
     runner = CliRunner()
@@ -86,3 +87,44 @@ def test_performance_section_links_to_the_benchmark_figures() -> None:
     figures = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
     assert "python benchmarks/retrieval.py" in figures
     assert "100,000 passages" in figures
+
+
+def test_the_readme_api_example_is_what_the_server_returns() -> None:
+    """The API example's fields and values are the program's (passage texts and '...' shortened)."""
+    import json
+
+    from chatbot.api.app import create_app
+
+    section = readme_section("API")
+    message = json.loads(re.search(r"-d '(\{.*?\})'", section).group(1))["message"]  # type: ignore[union-attr]
+    example = json.loads(re.search(r"```json\n(.*?)```", section, re.DOTALL).group(1))  # type: ignore[union-attr]
+    actual = create_app().test_client().post("/api/chat", json={"message": message}).get_json()
+    assert list(example) == list(actual), "the same fields in the same order"
+
+    def check(shown: object, real: object, where: str) -> None:
+        if shown == "..." or (isinstance(shown, str) and shown.endswith("...") and isinstance(real, str)):
+            assert isinstance(shown, str) and real.startswith(shown[:-3].rstrip(". ")), where  # type: ignore[union-attr]
+        elif isinstance(shown, dict):
+            assert isinstance(real, dict), where
+            for key, value in shown.items():
+                if key != "...":
+                    assert key in real, f"{where}.{key} is not in the server's reply"
+                    check(value, real[key], f"{where}.{key}")
+        elif isinstance(shown, list):
+            assert isinstance(real, list) and len(shown) <= len(real), where
+            for i, value in enumerate(shown):
+                check(value, real[i], f"{where}[{i}]")
+        else:
+            assert shown == real, f"{where}: the README shows {shown!r}, the server returns {real!r}"
+
+    check(example, actual, "reply")
+    assert len(example["passages"]) == len(actual["passages"])
+
+
+def test_the_readme_lists_the_addresses_chatbot_serve_prints() -> None:
+    block = re.search(r"```text\n(.*?)```", readme_section("Quick start"), re.DOTALL)
+    assert block, "the Quick start shows what chatbot serve prints"
+    source = (ROOT / "chatbot" / "cli.py").read_text(encoding="utf-8")
+    for line in block.group(1).splitlines():
+        label, url = line.split("http://127.0.0.1:8000")
+        assert f'f"{label}{{where}}{url}' in source, line

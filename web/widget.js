@@ -5,9 +5,10 @@
  *
  * The server sends this file with core.js and chat.js in front of it, all inside one
  * function (see chatbot/api/pages.py), WIDGET_CSS holding chat.css and widget.css, and
- * WIDGET_SETTINGS the clinic profile's suggestions, disclaimer and notice.
+ * WIDGET_SETTINGS the clinic profile's suggestions, disclaimer, notice and allowed_origins.
  * Everything lives in a shadow root: the host page's styles do not reach in and ours
- * do not leak out. The API is called across origins (CORS: the allowed_origins setting).
+ * do not leak out. The API is called across origins (CORS: the allowed_origins setting); on a
+ * page whose origin is not allowed, the panel says the site is not set up and the console says why.
  */
 (function (C, css, settings) {
   "use strict";
@@ -25,6 +26,27 @@
   var color = script.getAttribute("data-color") || "";
   var position = script.getAttribute("data-position") === "left" ? "left" : "right";
   var OPEN_KEY = "clinic-chat-widget-open:" + apiBase;
+
+  /** May this page call the API? Same origin always; another origin only when allowed_origins lists it. */
+  function originAllowed() {
+    var here = window.location.origin;
+    var api;
+    try {
+      api = new URL(apiBase, window.location.href).origin;
+    } catch (ignored) {
+      return true;
+    }
+    if (api === here || !Array.isArray(settings.allowed_origins)) return true;
+    return settings.allowed_origins.some(function (origin) {
+      return origin === "*" || String(origin).replace(/\/+$/, "") === here;
+    });
+  }
+  var allowed = originAllowed();
+  if (!allowed && window.console && console.warn) {
+    console.warn("Clinic chat widget: this page's origin " + window.location.origin + " is not in the allowed_origins " +
+      "setting of the chatbot server at " + apiBase + ", so the server's replies would be refused by the browser. " +
+      "Add " + window.location.origin + " to allowed_origins in the clinic profile (or CHATBOT_ALLOWED_ORIGINS) and restart the server.");
+  }
 
   function luminance(rgb) {
     var channels = rgb.map(function (v) {
@@ -130,24 +152,37 @@
     shadow.appendChild(launcher);
 
     var chat = null;
+    var notSetUp = null;
     function open(restoring) {
-      if (!chat) {
+      if (!allowed && !notSetUp) {
+        notSetUp = el("div", { class: "cc-error cc-not-set-up", role: "alert", data: { error: "", kind: "origin" } }, [
+          el("p", { class: "cc-error-text", text: C.friendlyError(new C.ApiError("origin", 0, "")) })
+        ]);
+        body.appendChild(notSetUp);
+      } else if (allowed && !chat) {
         chat = C.mountChat(body, {
           api: new C.Api(apiBase),
           storageKey: "clinic-chat-widget:v1:" + apiBase,
           title: title,
           viewerRoot: shadow,
+          compact: true,
           suggestions: settings.suggestions,
           disclaimer: settings.disclaimer,
           notice: settings.notice
         });
         chat.root.querySelector(".cc-title").classList.add("cc-offscreen");
+        // "New conversation" in the panel's header: the conversation gets that row
+        chat.clearButton.classList.add("cc-panel-clear");
+        closeButton.parentNode.insertBefore(chat.clearButton, closeButton);
       }
       panel.hidden = false;
       host.setAttribute("data-open", "");
       launcher.setAttribute("aria-expanded", "true");
       remember(true);
-      if (restoring !== true) chat.focus();
+      if (restoring !== true) {
+        if (chat) chat.focus();
+        else closeButton.focus();
+      }
     }
     function close() {
       panel.hidden = true;

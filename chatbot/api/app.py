@@ -29,7 +29,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from chatbot.api.cache import ReplyCache
 from chatbot.api.errors import handle_http_error, handle_request_error, handle_unexpected
 from chatbot.api.routes import api
-from chatbot.api.security import SecurityHeaders, make_limiter, security_headers
+from chatbot.api.security import OriginWarnings, SecurityHeaders, make_limiter, security_headers
 from chatbot.api.state import ApiState
 from chatbot.bot import Bot
 from chatbot.config import Settings
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Flas
         bot=bot, settings=settings, limiter=limiter, cache=ReplyCache(settings.reply_cache)
     )
     app.register_blueprint(api)
+    app.before_request(OriginWarnings(settings).check)
     if settings.allowed_origins:
         CORS(
             app,

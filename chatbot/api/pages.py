@@ -5,7 +5,9 @@ file put together here is ``/widget.js``: the shared scripts and styles wrapped 
 single function, so a host page gets one script and no globals.
 
 Routes: ``/`` chat page, ``/desk`` reception desk, ``/documents/<id>`` one document
-(``#passage=<passage id>`` highlights a passage), ``/widget.js`` and ``/assets/<file>``.
+(``#passage=<passage id>`` highlights a passage), ``/widget-demo`` a host page embedding the
+widget with the tag to copy, ``/widget.js`` and ``/assets/<file>``. The clinic's name (when the
+profile sets one) replaces the pages' ``data-clinic-name`` text.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +24,16 @@ from flask import Blueprint, Response, abort, current_app, request, send_from_di
 from chatbot.config import Settings
 from chatbot.dialogue.wording import notice_text
 
-__all__ = ["pages_blueprint", "web_dir", "widget_script"]
+__all__ = ["EMBED_TAG", "pages_blueprint", "web_dir", "widget_script"]
 
 #: Files of web/assets/ that make up the widget, in order.
 WIDGET_SCRIPTS = ("core.js", "chat.js")
 WIDGET_STYLES = ("chat.css", "widget.css")
+
+#: The one tag a clinic adds to its pages (the README shows it with https://clinic.example).
+EMBED_TAG = '<script src="{base}/widget.js" data-api="{base}" data-title="Ask us" data-color="#0b5fff" async></script>'
+#: The clinic_name default, which the pages do not show as a name.
+_NO_CLINIC_NAME = "the clinic"
 
 #: How long browsers may reuse a file before checking it again (ETags make the check cheap).
 MAX_AGE_SECONDS = 300
@@ -77,44 +85,80 @@ def widget_script(root: Path | None = None, settings: Settings | None = None) ->
     root = root or web_dir()
     assets = root / "assets"
     css = "\n".join(_read(assets / name) for name in WIDGET_STYLES)
+    shown = page_settings(settings)
+    if settings is not None:  # the widget tells a page whose origin is not allowed that it is not set up
+        shown["allowed_origins"] = list(settings.allowed_origins)
     parts = [
         "/* chatbot widget: see the README's 'Web page, widget and desk view' section. */",
         "(function () {",
         '"use strict";',
         "var WIDGET_CSS = " + _js_string(css) + ";",
-        "var WIDGET_SETTINGS = " + _js_string(page_settings(settings)) + ";",
+        "var WIDGET_SETTINGS = " + _js_string(shown) + ";",
     ]
     parts += [_read(assets / name) for name in WIDGET_SCRIPTS]
     parts += [_read(root / "widget.js"), "})();", ""]
     return "\n".join(parts)
 
 
-def _page(name: str) -> Response:
-    response = send_from_directory(web_dir(), name, max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
-
-
-@pages_blueprint.get("/")
-def chat_page() -> Response:
-    settings = page_settings(_app_settings())
-    if not settings:
-        return _page("index.html")
-    # The profile's suggestions, disclaimer and notice as data-profile-* attributes (escaped), read by page.js.
-    text = _read(web_dir() / "index.html")
-    attributes = " ".join(
-        f'data-profile-{name}="{html.escape(json.dumps(value, ensure_ascii=False), quote=True)}"'
-        for name, value in settings.items()
-    )
-    text = text.replace("<div data-chat-root", f"<div data-chat-root {attributes}", 1)
+def _html(text: str) -> Response:
     response = Response(text, mimetype="text/html")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
+def _with_clinic_name(text: str, settings: Settings | None) -> str:
+    """The page with the profile's clinic name in its ``data-clinic-name`` element (escaped)."""
+    name = settings.clinic_name.strip() if settings is not None else ""
+    if not name or name == _NO_CLINIC_NAME:
+        return text
+    return re.sub(r"(data-clinic-name>)[^<]*<", lambda m: m.group(1) + html.escape(name) + "<", text, count=1)
+
+
+def _page(name: str) -> Response:
+    settings = _app_settings()
+    if settings is None:
+        response = send_from_directory(web_dir(), name, max_age=0)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+    return _html(_with_clinic_name(_read(web_dir() / name), settings))
+
+
+@pages_blueprint.get("/")
+def chat_page() -> Response:
+    app_settings = _app_settings()
+    settings = page_settings(app_settings)
+    if not settings:
+        return _page("index.html")
+    # The profile's suggestions, disclaimer and notice as data-profile-* attributes (escaped), read by page.js.
+    text = _with_clinic_name(_read(web_dir() / "index.html"), app_settings)
+    attributes = " ".join(
+        f'data-profile-{name}="{html.escape(json.dumps(value, ensure_ascii=False), quote=True)}"'
+        for name, value in settings.items()
+    )
+    text = text.replace("<div data-chat-root", f"<div data-chat-root {attributes}", 1)
+    return _html(text)
+
+
 @pages_blueprint.get("/desk")
 def desk_page() -> Response:
-    return _page("desk.html")
+    settings = _app_settings()
+    if settings is None or not settings.public_url:
+        return _page("desk.html")
+    # Links in the answers the desk copies point at the clinic's public address (desk.js).
+    text = _with_clinic_name(_read(web_dir() / "desk.html"), settings)
+    base = html.escape(settings.public_url.rstrip("/"), quote=True)
+    body = '<body class="cc-page cc-desk"'
+    return _html(text.replace(body, f'{body} data-public-url="{base}"', 1))
+
+
+@pages_blueprint.get("/widget-demo")
+def widget_demo() -> Response:
+    """A stand-in for a clinic's page: the widget embedded with the README's tag, and the tag to copy."""
+    base = request.host_url.rstrip("/")
+    tag = EMBED_TAG.format(base=html.escape(base, quote=True))
+    text = _with_clinic_name(_read(web_dir() / "widget-demo.html"), _app_settings())
+    text = text.replace("{{SNIPPET_TEXT}}", html.escape(tag), 1).replace("{{SNIPPET_TAG}}", tag, 1)
+    return _html(text)
 
 
 @pages_blueprint.get("/documents/<document_id>")

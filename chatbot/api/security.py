@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +19,9 @@ from chatbot.config import Settings
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["SecurityHeaders"]
+__all__ = ["OriginWarnings", "SecurityHeaders"]
+
+log = logging.getLogger("chatbot.api")
 
 
 #: Where :class:`SecurityHeaders` puts the request id in the WSGI environment.
@@ -114,3 +120,41 @@ class SecurityHeaders:
         return self.app(environ, start)
 
 
+class OriginWarnings:
+    """One log warning per browser origin that calls the API without being in ``allowed_origins``.
+
+    Without it a wrong ``allowed_origins`` looks, from the server, like nothing at all: the
+    browser refuses the replies, the log shows ``OPTIONS ... 200``. Each unknown origin is
+    named once per ``interval`` seconds (at most ``limit`` origins remembered); the warning
+    holds the origin only, never anything a visitor typed.
+    """
+
+    def __init__(self, settings: Settings, *, interval: float = 3600.0, limit: int = 1000) -> None:
+        self.allowed = frozenset(settings.allowed_origins)
+        self.interval = interval
+        self.limit = limit
+        self._last: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self) -> None:
+        """A ``before_request`` hook for the API's routes."""
+        origin = request.headers.get("Origin")
+        if not origin or "*" in self.allowed or origin in self.allowed or not request.path.startswith("/api/"):
+            return
+        if origin == f"{request.scheme}://{request.host}":  # the server's own pages
+            return
+        shown = origin[:200]
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(shown)
+            if last is not None and now - last < self.interval:
+                return
+            self._last[shown] = now
+            self._last.move_to_end(shown)
+            while len(self._last) > self.limit:
+                self._last.popitem(last=False)
+        log.warning(
+            "a page at %r called the API but that origin is not in allowed_origins, so browsers refuse the replies "
+            "(the widget there says the site is not set up); add it to allowed_origins if it is the clinic's site",
+            shown,
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import weakref
 from collections.abc import Sequence
 
@@ -18,7 +20,7 @@ from chatbot.retrieval.rerank import (
 )
 from chatbot.text.analyzer import CONCEPT_PREFIX, Query
 
-__all__ = ["answer_text", "cite", "pick_passages"]
+__all__ = ["answer_text", "cite", "number_as_cited", "pick_passages"]
 
 _WORD_COUNTS: weakref.WeakKeyDictionary[PassageIndex, dict[str, tuple[int, ...]]] = weakref.WeakKeyDictionary()
 
@@ -119,6 +121,32 @@ def cite(hits: Sequence[Hit]) -> tuple[ReplyPassage, ...]:
             )
         )
     return tuple(out)
+
+
+def number_as_cited(text: str, passages: Sequence[ReplyPassage]) -> tuple[str, tuple[ReplyPassage, ...]]:
+    """Renumber citations in the order the reply cites them: [1] then [3] becomes [1] then [2].
+
+    Cited passages come first, in the order of their first mention; the others follow in
+    their ranking order. The labels in ``text`` and in each citation change together.
+    """
+    cited = [int(n) for n in dict.fromkeys(re.findall(r"\[(\d{1,2})\]", text)) if 1 <= int(n) <= len(passages)]
+    order = cited + [n for n in range(1, len(passages) + 1) if n not in cited]
+    if order == list(range(1, len(passages) + 1)):
+        return text, tuple(passages)
+    new_number = {old: new for new, old in enumerate(order, start=1)}
+    text = re.sub(
+        r"\[(\d{1,2})\]",
+        lambda m: f"[{new_number.get(int(m.group(1)), int(m.group(1)))}]",
+        text,
+    )
+    renumbered = tuple(
+        dataclasses.replace(
+            passages[old - 1],
+            citation=dataclasses.replace(passages[old - 1].citation, label=f"[{new}]"),
+        )
+        for new, old in enumerate(order, start=1)
+    )
+    return text, renumbered
 
 
 def _labelled(text: str, label: str) -> str:

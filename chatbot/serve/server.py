@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import socket
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +27,7 @@ from gunicorn.app.base import BaseApplication
 
 from chatbot.config import Settings
 
-__all__ = ["ACCESS_LOG_FORMAT", "ChatbotServer", "gunicorn_options", "run_dev", "run_gunicorn"]
+__all__ = ["ACCESS_LOG_FORMAT", "ChatbotServer", "gunicorn_options", "port_in_use", "run_dev", "run_gunicorn"]
 
 #: Client, request line (path only; bodies are never logged), status, size, microseconds.
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus'
@@ -50,6 +51,22 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         # Several servers may run on one machine (tests, replicas): no shared control socket.
         "control_socket_disable": True,
     }
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Is something already listening on host:port? (Bound as gunicorn binds, with SO_REUSEADDR.)"""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:
+        return False  # an unknown host: gunicorn says so itself
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError:
+            return True
+    return False
 
 
 class ChatbotServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints

@@ -76,4 +76,6 @@ def test_desk_urgent_search_shows_the_emergency_number(new_page: Any, server: Se
     result = page.locator("[data-result]")
     result.wait_for()
     assert result.get_attribute("data-type") == "urgent"
-    assert result.locator("a[href^='tel:']").is_visible()
+    assert result.locator("a[href^='tel:']").first.is_visible()
+    # addressed to the receptionist: what to tell the caller
+    assert result.locator("[data-desk-urgent]").inner_text().startswith("Tell the caller to call")

@@ -1,11 +1,19 @@
 /* The conversation: used by the chat page and, inside a shadow root, by the widget.
- * ClinicChat.mountChat(container, {api, storageKey, title, viewerRoot}) builds the whole view.
+ * ClinicChat.mountChat(container, {api, storageKey, title, viewerRoot, compact}) builds the whole view.
+ * compact (the widget): the notice and the full disclaimer scroll with the conversation, so an
+ * urgent reply's call button fits on a 360x640 screen.
  */
 (function (C) {
   "use strict";
 
   var el = C.el;
   var MAX_MESSAGES = 60;
+  var SHORT_DISCLAIMER = "General information, not medical advice.";
+
+  function same(a, b) {
+    var norm = function (t) { return String(t || "").toLowerCase().replace(/[^a-z0-9]+/g, " ").trim(); };
+    return norm(a) === norm(b);
+  }
 
   function loadState(key) {
     try {
@@ -77,30 +85,39 @@
       data: { input: "" }
     });
     var sendButton = el("button", { type: "submit", class: "cc-button cc-send", data: { action: "send" } }, "Send");
+    if (options.compact) input.setAttribute("placeholder", "Type your question");
     var form = el("form", { class: "cc-form", "aria-labelledby": titleId, novalidate: true }, [
-      el("label", { for: inputId, class: "cc-label", text: "Your question" }),
+      el("label", { for: inputId, class: "cc-label" + (options.compact ? " cc-offscreen" : ""), text: "Your question" }),
       el("div", { class: "cc-form-row" }, [input, sendButton]),
       el("p", { id: hintId, class: "cc-hint", text: "Press Enter to send, Shift+Enter for a new line. Please do not type personal details." })
     ]);
     var disclaimer = el("p", { class: "cc-disclaimer cc-disclaimer--page", data: { "page-disclaimer": "" } });
 
-    var root = el("section", { class: "cc-chat", "aria-labelledby": titleId, data: { chat: "" } }, [
-      el("div", { class: "cc-toolbar" }, [heading, clearButton]),
-      notice,
-      el("div", { class: "cc-scroll", data: { scroll: "" } }, [empty, log, status, errorBox, suggestions]),
-      form,
-      disclaimer,
-      live
-    ]);
+    var root = options.compact ?
+      el("section", { class: "cc-chat cc-chat--compact", "aria-labelledby": titleId, data: { chat: "" } }, [
+        el("div", { class: "cc-toolbar" }, [heading, clearButton]),
+        el("div", { class: "cc-scroll", data: { scroll: "" } }, [notice, disclaimer, empty, log, status, errorBox, suggestions]),
+        form,
+        live
+      ]) :
+      el("section", { class: "cc-chat", "aria-labelledby": titleId, data: { chat: "" } }, [
+        el("div", { class: "cc-toolbar" }, [heading, clearButton]),
+        notice,
+        el("div", { class: "cc-scroll", data: { scroll: "" } }, [empty, log, status, errorBox, suggestions]),
+        form,
+        disclaimer,
+        live
+      ]);
     C.clear(container);
     container.appendChild(root);
     var viewer = new C.DocumentViewer(api, options.viewerRoot || container);
     var scroller = root.querySelector("[data-scroll]");
 
     function setChrome() {
-      notice.textContent = state.notice || options.notice ||
+      C.clear(notice);
+      C.append(notice, C.linkify(state.notice || options.notice ||
         "You are chatting with an automated assistant that quotes the clinic's documents; it is not a doctor. " +
-        "To talk to a person, contact the clinic directly.";
+        "To talk to a person, contact the clinic directly."));
       disclaimer.textContent = state.disclaimer || options.disclaimer || C.DEFAULT_DISCLAIMER;
       empty.hidden = state.messages.length > 0;
       if (state.messages.length) root.setAttribute("data-has-messages", "");
@@ -108,19 +125,35 @@
       clearButton.hidden = state.messages.length === 0;
     }
 
+    function lastQuestion() {
+      for (var i = state.messages.length - 1; i >= 0; i -= 1) {
+        if (state.messages[i].role === "user") return state.messages[i].text;
+      }
+      return "";
+    }
+
     function showSuggestions(list) {
       C.clear(suggestionsList);
-      (list || []).slice(0, 6).forEach(function (text) {
+      var asked = lastQuestion();
+      (list || []).filter(function (text) { return !same(text, asked); }).slice(0, 6).forEach(function (text) {
         var button = el("button", { type: "button", class: "cc-chip", data: { suggestion: "" } }, text);
-        button.addEventListener("click", function () { send(text); });
+        button.addEventListener("click", function (event) {
+          send(text);
+          // the button is about to go: keep the focus in the conversation (Enter on a suggestion
+          // left it on <body>). A touch screen gets the log, so no keyboard slides over the reply.
+          var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+          if (event.detail === 0 || !coarse) input.focus({ preventScroll: true });
+          else log.focus({ preventScroll: true });
+        });
         suggestionsList.appendChild(el("li", null, button));
       });
       suggestions.hidden = !suggestionsList.firstChild;
     }
 
-    function scrollToEnd(node) {
+    function scrollToEnd(node, top) {
       var behavior = C.reducedMotion() ? "auto" : "smooth";
-      if (node && node.scrollIntoView) node.scrollIntoView({ block: "nearest", behavior: behavior });
+      // a reply is shown from its top (an urgent reply's call button is there); the rest from the end
+      if (node && node.scrollIntoView) node.scrollIntoView({ block: top ? "start" : "nearest", behavior: behavior });
       if (scroller.scrollHeight > scroller.clientHeight + 4) {
         scroller.scrollTo({ top: node ? node.offsetTop - 8 : scroller.scrollHeight, behavior: behavior });
       }
@@ -152,16 +185,7 @@
           el("span", { class: "cc-urgent-icon", "aria-hidden": "true", text: "\u26A0" }),
           el("strong", { text: "Urgent: this may be an emergency" })
         ]));
-      } else {
-        item.appendChild(el("p", { class: "cc-who", text: "Clinic assistant" }));
-      }
-      (reply.corrections || []).forEach(function (c) {
-        item.appendChild(el("p", { class: "cc-correction", text: "Searched for \u201c" + c.to + "\u201d instead of \u201c" + c.from + "\u201d." }));
-      });
-      item.appendChild(C.renderReplyText(reply.reply, (reply.passages || []).length ? function (number, event) {
-        openSource(reply, number, event && event.currentTarget);
-      } : null));
-      if (type === "urgent") {
+        // the call button straight under the banner: on a phone it is on screen without scrolling
         var actions = el("p", { class: "cc-urgent-actions" });
         if (reply.emergency_number) {
           actions.appendChild(C.telLink(reply.emergency_number, "Call " + reply.emergency_number + " now", "cc-tel cc-tel--emergency"));
@@ -170,7 +194,15 @@
           actions.appendChild(C.telLink(reply.crisis_line, "Crisis line: " + reply.crisis_line, "cc-tel cc-tel--crisis"));
         }
         if (actions.firstChild) item.appendChild(actions);
+      } else {
+        item.appendChild(el("p", { class: "cc-who", text: "Clinic assistant" }));
       }
+      (reply.corrections || []).forEach(function (c) {
+        item.appendChild(el("p", { class: "cc-correction", text: "Searched for \u201c" + c.to + "\u201d instead of \u201c" + c.from + "\u201d." }));
+      });
+      item.appendChild(C.renderReplyText(reply.reply, (reply.passages || []).length ? function (number, event) {
+        openSource(reply, number, event && event.currentTarget);
+      } : null, [reply.emergency_number, reply.crisis_line]));
       // a question about the visitor's own case: the reply itself says the clinic must advise
       if (reply.personal_advice) item.classList.add("cc-msg--personal");
       var passages = reply.passages || [];
@@ -198,7 +230,8 @@
         item.appendChild(el("h3", { class: "cc-sources-title", id: sourcesId, text: "Sources (open to read in context)" }));
         item.appendChild(list);
       }
-      item.appendChild(el("p", { class: "cc-disclaimer", data: { disclaimer: "" }, text: reply.disclaimer || C.DEFAULT_DISCLAIMER }));
+      // the full disclaimer is shown once, pinned; each reply carries a one-line reminder
+      item.appendChild(el("p", { class: "cc-disclaimer cc-disclaimer--short", data: { disclaimer: "" }, text: SHORT_DISCLAIMER }));
       return item;
     }
 
@@ -266,9 +299,9 @@
         setChrome();
         showSuggestions(reply.suggestions);
         var count = (reply.passages || []).length;
-        announce((reply.type === "urgent" ? "Urgent. " : "Answer. ") + reply.reply +
-          (count ? " " + count + (count === 1 ? " source." : " sources.") : ""));
-        scrollToEnd(item);
+        var lead = { urgent: "Urgent. ", answer: "Answer. " }[reply.type] || ""; // a decline speaks for itself
+        announce(lead + reply.reply + (count ? " " + count + (count === 1 ? " source." : " sources.") : ""));
+        scrollToEnd(item, true);
       }, function (error) {
         pending = null;
         setLoading(false);
@@ -313,6 +346,7 @@
     return {
       root: root,
       input: input,
+      clearButton: clearButton,
       send: send,
       viewer: viewer,
       focus: function () { input.focus(); }

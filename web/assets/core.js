@@ -140,8 +140,17 @@ var ClinicChat = (function () {
     return where;
   }
 
-  /** The reply as plain text ready to read out or paste into an e-mail. */
-  function plainTextAnswer(reply) {
+  /** The address of the document view at a passage: base + /documents/<id>#passage=<passage id>. */
+  function passageUrl(base, citation) {
+    var url = String(base || "").replace(/\/+$/, "") + "/documents/" + encodeURIComponent(citation.document_id || "");
+    var passage = citation.passage_id;
+    return passage ? url + "#passage=" + encodeURIComponent(passage) : url;
+  }
+
+  /** The reply as plain text ready to read out or paste into an e-mail: each source by its
+   * title and section with a link to the passage (options.base: the public address of this server). */
+  function plainTextAnswer(reply, options) {
+    options = options || {};
     var lines = [];
     if (reply.type === "urgent") lines.push("URGENT");
     lines.push(String(reply.reply || "").trim());
@@ -150,8 +159,8 @@ var ClinicChat = (function () {
       lines.push("", "Sources:");
       passages.forEach(function (passage) {
         var citation = passage.citation || {};
-        var source = citation.source ? " (" + citation.source + ")" : "";
-        lines.push("", (citation.label || "") + " " + citationWhere(citation) + source);
+        lines.push("", (citation.label || "") + " " + citationWhere(citation));
+        if (options.base !== undefined && citation.document_id) lines.push(passageUrl(options.base, citation));
         lines.push(String(passage.text || "").trim());
       });
     }
@@ -159,32 +168,81 @@ var ClinicChat = (function () {
     return lines.join("\n");
   }
 
-  /** Reply text with its [n] markers turned into buttons that open source n. */
-  function renderReplyText(text, onCite) {
+  /* Web addresses and telephone numbers in replies and notices become links (as text: no markup). */
+  var URL_PATTERN = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/;
+  var PHONE_PATTERN = /\+?\d[\d ()\-]{5,}\d/;
+
+  function escapeRegExp(text) {
+    return String(text).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+
+  function linkPattern(extraNumbers) {
+    var parts = [URL_PATTERN.source, PHONE_PATTERN.source];
+    (extraNumbers || []).forEach(function (number) {
+      if (number) parts.push("(?:^|\\b)" + escapeRegExp(number) + "(?![\\d])");
+    });
+    return new RegExp(parts.join("|"), "g");
+  }
+
+  /** Plain text -> nodes, with https: links and tel: links for numbers (extraNumbers: short ones such as 999). */
+  function linkify(text, extraNumbers) {
+    text = String(text || "");
+    var nodes = [];
+    var pattern = linkPattern(extraNumbers);
+    var last = 0;
+    var match;
+    while ((match = pattern.exec(text)) !== null) {
+      var found = match[0];
+      var start = match.index;
+      if (/^https?:/i.test(found)) {
+        if (start > last) nodes.push(document.createTextNode(text.slice(last, start)));
+        nodes.push(el("a", { href: found, class: "cc-link", rel: "noopener noreferrer", target: "_blank" }, found));
+        last = start + found.length;
+        continue;
+      }
+      var digits = found.replace(/[^0-9]/g, "");
+      var isExtra = (extraNumbers || []).some(function (n) { return n && found.trim() === String(n); });
+      // a year range ("2019-2023") or a short run of digits is not a telephone number
+      if (!isExtra && (digits.length < 7 || /^\d{4}\s*[-\u2013]\s*\d{4}$/.test(found))) continue;
+      found = found.trim();
+      start = text.indexOf(found, start);
+      if (start > last) nodes.push(document.createTextNode(text.slice(last, start)));
+      nodes.push(telLink(found, found, "cc-link cc-link--tel"));
+      last = start + found.length;
+    }
+    if (last < text.length) nodes.push(document.createTextNode(text.slice(last)));
+    return nodes;
+  }
+
+  /** Reply text with its [n] markers turned into buttons that open source n.
+   * A marker stays on the line of the word before it and of the punctuation after it. */
+  function renderReplyText(text, onCite, extraNumbers) {
     var fragment = document.createDocumentFragment();
     String(text || "").split(/\n\s*\n/).forEach(function (chunk) {
       var p = el("p", { class: "cc-reply-text" });
-      var pattern = /\[(\d{1,2})\]/g;
+      var pattern = /\s*\[(\d{1,2})\]([.,;:!?)]*)/g;
       var last = 0;
       var match;
       while ((match = pattern.exec(chunk)) !== null) {
-        if (match.index > last) p.appendChild(document.createTextNode(chunk.slice(last, match.index)));
+        if (match.index > last) append(p, linkify(chunk.slice(last, match.index), extraNumbers));
         var number = Number(match[1]);
+        var marker;
         if (onCite) {
-          var button = el("button", {
+          marker = el("button", {
             type: "button",
             class: "cc-cite",
             "aria-label": "Open source " + number,
             data: { cite: number }
           }, "[" + number + "]");
-          button.addEventListener("click", onCite.bind(null, number));
-          p.appendChild(button);
+          marker.addEventListener("click", onCite.bind(null, number));
         } else {
-          p.appendChild(document.createTextNode(match[0]));
+          marker = document.createTextNode("[" + number + "]");
         }
+        // "\u00a0": no line break between the word and its marker; the group keeps "[1]." together
+        p.appendChild(el("span", { class: "cc-cite-group" }, [match[0].charAt(0) === "[" ? "" : "\u00a0", marker, match[2]]));
         last = pattern.lastIndex;
       }
-      if (last < chunk.length) p.appendChild(document.createTextNode(chunk.slice(last)));
+      if (last < chunk.length) append(p, linkify(chunk.slice(last), extraNumbers));
       fragment.appendChild(p);
     });
     return fragment;
@@ -202,6 +260,10 @@ var ClinicChat = (function () {
   function friendlyError(error) {
     if (!(error instanceof ApiError)) {
       return "Something went wrong on this page. Please try again.";
+    }
+    if (error.kind === "origin") {
+      return "This website is not set up for the clinic's chat assistant yet, so it cannot answer here. " +
+        "Please contact the clinic directly.";
     }
     if (error.kind === "network") {
       return "We could not reach the clinic's assistant. Check your internet connection and try again.";
@@ -467,7 +529,7 @@ var ClinicChat = (function () {
     this.closeButton.focus();
     return this.api.document(documentId).then(function (doc) {
       self.title.textContent = doc.title || options.title || documentId;
-      sourceLine(self.meta, doc.source);
+      sourceLine(self.meta, doc, options);
       var target = renderDocument(doc, self.body, options);
       if (target) {
         scrollToTarget(target);
@@ -481,14 +543,27 @@ var ClinicChat = (function () {
     });
   };
 
-  /** "Source: <file>", or a link when the source is a web address. */
-  function sourceLine(target, source) {
+  /** The section of the passage (or the section asked for) shown under the title; a web page source
+   * is linked. A file name means nothing to a patient and is not shown. */
+  function sectionOf(doc, options) {
+    options = options || {};
+    var found = null;
+    (doc.passages || []).forEach(function (p) {
+      if (!found && options.passageId && p.id === options.passageId) found = p;
+    });
+    if (found && found.section_path && found.section_path.length) return found.section_path.join(" \u203a ");
+    if (found && found.section && found.section !== doc.title) return found.section;
+    return options.section || "";
+  }
+
+  function sourceLine(target, doc, options) {
     clear(target);
-    if (!source) return;
-    if (/^https?:\/\//i.test(source)) {
-      append(target, ["Source: ", el("a", { href: source, rel: "noopener noreferrer", target: "_blank" }, source)]);
-    } else {
-      target.textContent = "Source file: " + source;
+    if (typeof doc === "string" || !doc) doc = { source: doc };
+    var section = sectionOf(doc, options);
+    if (section) append(target, [el("span", { class: "cc-doc-section", text: "Section: " + section })]);
+    if (doc.source && /^https?:\/\//i.test(doc.source)) {
+      if (section) append(target, " \u00b7 ");
+      append(target, ["Original page: ", el("a", { href: doc.source, rel: "noopener noreferrer", target: "_blank" }, doc.source)]);
     }
   }
 
@@ -557,6 +632,8 @@ var ClinicChat = (function () {
     el: el,
     excerpt: excerpt,
     friendlyError: friendlyError,
+    linkify: linkify,
+    passageUrl: passageUrl,
     plainTextAnswer: plainTextAnswer,
     reducedMotion: reducedMotion,
     renderDocument: renderDocument,

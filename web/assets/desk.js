@@ -11,6 +11,12 @@
   var index = document.querySelector("[data-desk-index]");
   var MIN_CHARS = 3;
   var DELAY_MS = 350;
+  // A decline while the last word is still being typed ("how long does bo") waits for a space,
+  // punctuation, Enter or this long a pause before it is shown.
+  var DECLINE_PAUSE_MS = 1200;
+  var declineTimer = null;
+  // Links in copied answers: the clinic's public address of this server (public_url) when set.
+  var publicBase = document.body.getAttribute("data-public-url") || window.location.origin;
   var lastQuery = "";
   var controller = null;
   var sequence = 0;
@@ -28,19 +34,17 @@
         el("span", { class: "cc-urgent-icon", "aria-hidden": "true", text: "\u26A0" }),
         el("strong", { text: "Urgent: tell the caller to get emergency help now" })
       ]));
+      box.appendChild(el("p", { class: "cc-desk-urgent-text", data: { "desk-urgent": "" } }, deskUrgentText(reply)));
+      box.appendChild(el("p", { class: "cc-who", text: "What the chat tells a patient who writes this:" }));
     }
     (reply.corrections || []).forEach(function (c) {
       box.appendChild(el("p", { class: "cc-correction", text: "Searched for \u201c" + c.to + "\u201d instead of \u201c" + c.from + "\u201d." }));
     });
-    box.appendChild(C.renderReplyText(reply.reply, null));
-    if (type === "urgent" && reply.emergency_number) {
-      box.appendChild(el("p", { class: "cc-urgent-actions" }, C.telLink(reply.emergency_number,
-        "Emergency number: " + reply.emergency_number, "cc-tel cc-tel--emergency")));
-    }
+    box.appendChild(C.renderReplyText(reply.reply, null, [reply.emergency_number, reply.crisis_line]));
     var copyButton = el("button", { type: "button", class: "cc-button", data: { action: "copy" } }, "Copy answer with source");
     var copied = el("span", { class: "cc-copied", role: "status", data: { copied: "" } });
     copyButton.addEventListener("click", function () {
-      var text = C.plainTextAnswer(reply);
+      var text = C.plainTextAnswer(reply, { base: publicBase });
       copyButton.setAttribute("data-copied-text", text);
       C.copyText(text, document.body).then(function (ok) {
         copied.textContent = ok ? "Copied: reply, " + (reply.passages || []).length + " sources and the disclaimer." :
@@ -62,14 +66,37 @@
         ]),
         C.renderText(passage.text),
         el("p", { class: "cc-score" }, [
-          "Source file " + (citation.source || "?") + (passage.matched_terms && passage.matched_terms.length ?
-            " \u00b7 matched: " + passage.matched_terms.join(", ") : "") + " \u00b7 ",
+          passage.matched_terms && passage.matched_terms.length ? "Matched: " + passage.matched_terms.join(", ") + " \u00b7 " : "",
           open
         ])
       ]);
       results.appendChild(article);
     });
     results.appendChild(el("p", { class: "cc-disclaimer", text: reply.disclaimer || C.DEFAULT_DISCLAIMER }));
+  }
+
+  /** The urgent reply told to the receptionist: what to tell the caller, not "do not wait for a reply here". */
+  function deskUrgentText(reply) {
+    var parts = [];
+    if (reply.crisis_line) {
+      parts.push("Tell the caller they can talk to someone now on the crisis line ");
+      parts.push(C.telLink(reply.crisis_line, reply.crisis_line, "cc-link cc-link--tel"));
+      parts.push(", any time of day, and to call ");
+      parts.push(C.telLink(reply.emergency_number, reply.emergency_number, "cc-link cc-link--tel"));
+      parts.push(" if they are in immediate danger. Stay with them on the line; do not book or give advice.");
+      return parts;
+    }
+    parts.push("Tell the caller to call ");
+    if (reply.emergency_number) parts.push(C.telLink(reply.emergency_number, reply.emergency_number, "cc-link cc-link--tel"));
+    else parts.push("the emergency number");
+    parts.push(" now or go to the nearest emergency department, and not to wait for a call back or an appointment. " +
+      "Do not book or give advice; let the clinical team know about the call.");
+    return parts;
+  }
+
+  /** Does the question end at a word boundary (a space or punctuation after the last word)? */
+  function atWordEnd() {
+    return /[\s.,;:!?)]$/.test(input.value);
   }
 
   function search(force) {
@@ -83,6 +110,7 @@
     }
     if (query === lastQuery && !force) return;
     lastQuery = query;
+    clearTimeout(declineTimer);
     if (controller) controller.abort();
     controller = window.AbortController ? new AbortController() : null;
     var mine = ++sequence;
@@ -91,10 +119,20 @@
     api.chat(query, null, controller ? controller.signal : undefined).then(function (reply) {
       if (mine !== sequence) return;
       results.setAttribute("aria-busy", "false");
-      renderResult(reply);
-      var count = (reply.passages || []).length;
-      var kind = { not_found: "Not in the documents.", urgent: "Urgent message.", smalltalk: "No search needed." }[reply.type];
-      setStatus(kind || (count + (count === 1 ? " passage" : " passages") + " found."));
+      var show = function () {
+        if (mine !== sequence) return;
+        renderResult(reply);
+        var count = (reply.passages || []).length;
+        var kind = { not_found: "Not in the documents.", urgent: "Urgent message.", smalltalk: "No search needed." }[reply.type];
+        setStatus(kind || (count + (count === 1 ? " passage" : " passages") + " found."));
+      };
+      if (reply.type === "not_found" && !force && !atWordEnd()) {
+        // mid-word: keep what is shown, decline only if the typing stops here
+        setStatus("Searching\u2026");
+        declineTimer = setTimeout(show, DECLINE_PAUSE_MS);
+        return;
+      }
+      show();
     }, function (error) {
       if (error && error.name === "AbortError") return;
       if (mine !== sequence) return;

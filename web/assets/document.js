@@ -10,8 +10,9 @@
   new C.Api("").document(id).then(function (doc) {
     title.textContent = doc.title || id;
     document.title = (doc.title || id) + " | Patient questions";
-    C.sourceLine(meta, doc.source);
-    C.scrollToTarget(C.renderDocument(doc, body, { passageId: hash.get("passage"), section: hash.get("section") }));
+    var where = { passageId: hash.get("passage"), section: hash.get("section") };
+    C.sourceLine(meta, doc, where);
+    C.scrollToTarget(C.renderDocument(doc, body, where));
   }, function (error) {
     C.clear(body);
     body.appendChild(C.el("p", { class: "cc-error-text", role: "alert", text: C.friendlyError(error) }));
