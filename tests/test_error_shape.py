@@ -177,3 +177,26 @@ def test_errors_carry_the_security_headers(client: FlaskClient) -> None:
     response = client.get("/api/nothing")
     assert "frame-ancestors" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["I want to kill myself", "my husband is clutching his chest and sweating, the pain goes down his left arm"],
+)
+def test_an_urgent_message_is_answered_over_the_rate_limit(bot: Bot, message: str) -> None:
+    client = create_app(Settings(rate_limit="1/minute"), bot=bot).test_client()
+    assert client.post("/api/chat", json={"message": "what is mvd"}).status_code == 200
+    assert_error(client.post("/api/chat", json={"message": "what is mvd"}), 429, "rate_limited")
+    urgent = client.post("/api/chat", json={"message": message})
+    assert urgent.status_code == 200
+    assert urgent.get_json()["type"] == "urgent"
+
+
+@pytest.mark.parametrize("context", ["c1.not-a-token", "c1." + "A" * 40, "garbage"])
+def test_an_invalid_context_never_stops_an_urgent_reply(bot: Bot, context: str) -> None:
+    client = create_app(Settings(rate_limit="off"), bot=bot).test_client()
+    response = client.post("/api/chat", json={"message": "my face is drooping and I cant lift my arm", "context": context})
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["type"] == "urgent" and data["tier"] == "emergency"
+    assert "conversation" in data["reply"]  # says the conversation was restarted

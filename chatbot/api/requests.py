@@ -94,12 +94,42 @@ def read_json_body() -> Any:
     limit = state().settings.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise RequestError("body_too_large", f"the body is larger than {limit} bytes", status=413)
+    return parse_json(_raw_body(limit))
+
+
+_RAW_BODY = "chatbot.raw_body"  # the body as read once, kept in the WSGI environ for a second reader
+
+
+def _raw_body(limit: int) -> bytes:
+    """The body, read once per request (the rate limiter's urgent check reads it before the route)."""
+    kept: bytes | None = request.environ.get(_RAW_BODY)
+    if kept is not None:
+        return kept
     # Without a Content-Length (chunked), read up to the limit and one byte more: the
     # stream stops at the limit, or raises werkzeug's 413 when the body goes beyond it.
     raw = request.stream.read(limit)
     if len(raw) >= limit and request.stream.read(1):
         raise RequestError("body_too_large", f"the body is larger than {limit} bytes", status=413)
-    return parse_json(raw)
+    request.environ[_RAW_BODY] = raw
+    return raw
+
+
+def is_urgent_chat() -> bool:
+    """True when this chat request's message describes an emergency or urgent sign.
+
+    Such a request is exempt from the rate limit: the urgent reply is cheap and is always
+    given. Any problem with the body says False; the route then reports it as usual.
+    """
+    if request.content_length is None or request.content_length > state().settings.max_body_bytes:
+        return False  # a chunked or oversized body is left to the route's own checks
+    try:
+        body = read_json_body()
+    except RequestError:
+        return False
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, str):
+        return False
+    return state().bot.triager.triage(message[: state().settings.max_message_chars]) is not None
 
 
 def chat_request(body: Any, settings: Settings) -> tuple[str, str | None, int | None]:

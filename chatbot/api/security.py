@@ -14,6 +14,7 @@ from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from chatbot.api.requests import is_urgent_chat
 from chatbot.config import Settings
 
 if TYPE_CHECKING:
@@ -62,7 +63,10 @@ LIMITED_ENDPOINTS = frozenset({"api.chat", "api.documents", "api.document"})
 
 
 def _not_limited() -> bool:
-    return request.method == "OPTIONS" or request.endpoint not in LIMITED_ENDPOINTS
+    if request.method == "OPTIONS" or request.endpoint not in LIMITED_ENDPOINTS:
+        return True
+    # An urgent message is always answered, even over the limit (the reply is cheap).
+    return request.endpoint == "api.chat" and is_urgent_chat()
 
 
 def make_limiter(settings: Settings) -> Limiter:

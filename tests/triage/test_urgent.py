@@ -238,3 +238,29 @@ def test_general_questions_are_not_personal(message: str) -> None:
 )
 def test_a_sign_from_long_ago_in_a_question_is_history_not_an_emergency(message: str, urgent: bool) -> None:
     assert (detect_urgent(message) is not None) is urgent
+
+
+def test_urgent_today_tells_the_person_to_see_a_doctor_today(bot: Bot) -> None:
+    reply = bot.ask("my wound is red and oozing pus and I have a temperature since the operation")
+    assert reply.type is ReplyType.URGENT and reply.tier == "urgent_today"
+    assert "today" in reply.reply and bot.settings.emergency_number in reply.reply
+
+
+def test_self_harm_about_another_person_gets_the_crisis_line(bot: Bot) -> None:
+    for message in ["my brother says he wants to kill himself", "my mum took all her pills on purpose"]:
+        reply = bot.ask(message)
+        assert reply.type is ReplyType.URGENT and reply.tier == "emergency"
+        assert reply.crisis_line == bot.settings.crisis_line and bot.settings.crisis_line in reply.reply
+
+
+def test_is_this_normal_after_a_red_flag_does_not_cancel_it(bot: Bot) -> None:
+    reply = bot.ask("clear fluid is dripping from my nose since the operation. is this normal?")
+    assert reply.type is ReplyType.URGENT
+
+
+def test_acute_symptoms_without_a_red_flag_get_the_safety_net_line(bot: Bot) -> None:
+    reply = bot.ask("I have a bad headache right now, what helps?")
+    assert reply.type is not ReplyType.URGENT
+    assert reply.reply.startswith(f"If this is happening now and feels severe, call {bot.settings.emergency_number}")
+    calm = bot.ask("How long does Botox last?")
+    assert "happening now" not in calm.reply
