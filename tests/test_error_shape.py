@@ -195,7 +195,8 @@ def test_an_urgent_message_is_answered_over_the_rate_limit(bot: Bot, message: st
 @pytest.mark.parametrize("context", ["c1.not-a-token", "c1." + "A" * 40, "garbage"])
 def test_an_invalid_context_never_stops_an_urgent_reply(bot: Bot, context: str) -> None:
     client = create_app(Settings(rate_limit="off"), bot=bot).test_client()
-    response = client.post("/api/chat", json={"message": "my face is drooping and I cant lift my arm", "context": context})
+    body = {"message": "my face is drooping and I cant lift my arm", "context": context}
+    response = client.post("/api/chat", json=body)
     assert response.status_code == 200
     data = response.get_json()
     assert data["type"] == "urgent" and data["tier"] == "emergency"
