@@ -235,7 +235,7 @@ class Bot:
         visitor's own case get the general passages plus a line saying the bot
         cannot advise on an individual case, with the clinic's contact.
         """
-        found = self.triager.triage(message)
+        found, acute = self.triager.assess(message)
         if found is not None:  # before the context is read: a bad token never stands in the way
             try:
                 state, restarted = decode_context(context), False
@@ -263,7 +263,7 @@ class Bot:
             # "Should I stop taking X?": the general information is about X.
             query, hits, decision = self.retrieve(" ".join(plan.topic), top_k=top_k)
         prefix = f"{personal_advice_line(self.settings)} " if personal else ""
-        if self.triager.acute_now(message):  # symptoms now that match no red flag: one line, first
+        if acute:  # symptoms now that match no red flag: one line, first
             prefix = f"{safety_net_line(self.settings)} {prefix}"
         if not decision.answer or not hits:
             declined = self.not_found(query)

@@ -97,11 +97,14 @@ def search_terms(query: Query) -> Query:
     "How MVD Works" ahead of the Botox passages. The terms are the same, so the
     same passages are found. A term stands for the question once, however many of
     its words lead to it: "How long does Botox *last*?" asks about one duration, and
-    counting it twice would pull whichever passage lists the most durations.
+    counting it twice would pull whichever passage lists the most durations. A form that
+    only WordNet relates to the word ("treatment" for "treat") weighs 1.
     """
     repeats: dict[str, int] = {}
     for word in query.words:
         for term in word.terms:
+            if term in word.expansions:  # WordNet's forms count for coverage, not for the ranking
+                continue
             repeats[term] = max(repeats.get(term, 0), 1 if word.general else 2)
     terms = [term for term, count in repeats.items() for _ in range(count)]
     return dataclasses.replace(query, terms=tuple(terms))

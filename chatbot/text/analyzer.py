@@ -13,13 +13,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import compress
 
 from chatbot.text.lexicon import Synonyms, _word_list, load_general_words, load_stopwords
 from chatbot.text.normalise import _FILLERS, _TOKEN, _TOKEN_ASCII, normalise
 from chatbot.text.spelling import Vocabulary, _one_letter_from
 from chatbot.text.stem import stem, stem_all
+from chatbot.text.wordnet import WordNetTable
 
 __all__ = ["Analyzer", "Correction", "Query", "QueryWord"]
 
@@ -90,6 +91,9 @@ class QueryWord:
     surface: str
     terms: tuple[str, ...]
     general: bool = False  # a general English word: its absence from the corpus is no evidence
+    # Terms (among ``terms``) that only WordNet relates to the word (treat -> treatment): searched
+    # at a lower weight than the word's own (see chatbot.retrieval.rerank.search_terms).
+    expansions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +318,38 @@ class Analyzer:
                     corrections.append(Correction(original=token, corrected=wording))
                     tokens[i] = wording
         terms, words = self._analyse(tokens, query=True)
+        if known_terms:
+            words = self._expand(words, known_terms)
+            terms = [term for word in words for term in word.terms]
         return Query(text=text, terms=tuple(terms), words=tuple(words), corrections=tuple(corrections))
+
+    def _expand(self, words: list[QueryWord], known_terms: frozenset[str]) -> list[QueryWord]:
+        """Each plain word with the corpus terms of its WordNet derivations and inflection bases.
+
+        "How do they treat it?" also finds "treatment", "paralysed" finds "paralysis":
+        general English knowledge from WordNet 3.0 (chatbot/data/wordnet.tsv.gz), never a word
+        list of ours. Only terms the corpus has are added, as :attr:`QueryWord.expansions`,
+        searched at a lower weight than the question's own words. A word in a synonym
+        concept is left alone (the clinic's file already says what it means).
+        """
+        expanded: list[QueryWord] = []
+        for word in words:
+            if len(word.terms) != 1 or not word.surface.isalpha() or word.terms[0].startswith(CONCEPT_PREFIX):
+                expanded.append(word)
+                continue
+            extra = tuple(
+                term for term in _related_stems(word.surface) if term in known_terms and term != word.terms[0]
+            )
+            if extra:
+                word = QueryWord(word.surface, (*word.terms, *extra), word.general, extra)
+            expanded.append(word)
+        return expanded
+
+
+@lru_cache(maxsize=8192)
+def _related_stems(word: str) -> tuple[str, ...]:
+    """Stems of a word's WordNet derivations and inflection bases (bounded cache: a few MB)."""
+    return tuple(dict.fromkeys(stem(form) for form in WordNetTable.default().derivations(word.lower())))
 
 
 def vocabulary_of(analyzer: Analyzer, texts: Iterable[str]) -> Vocabulary:

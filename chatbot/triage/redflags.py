@@ -246,7 +246,15 @@ class Triager:
 
     def triage(self, message: str) -> Triage | None:
         """The most urgent red flag the message describes, or None."""
+        return self._flag(_Reading(self, message))
+
+    def assess(self, message: str) -> tuple[Triage | None, bool]:
+        """:meth:`triage` and, when no flag is met, :meth:`acute_now`, from one reading of the message."""
         reading = _Reading(self, message)
+        found = self._flag(reading)
+        return found, found is None and self._acute(reading)
+
+    def _flag(self, reading: _Reading) -> Triage | None:
         if not reading.found:
             return None
         present = set(reading.found)
@@ -270,7 +278,9 @@ class Triager:
 
     def acute_now(self, message: str) -> bool:
         """A person (or someone with them) with a symptom now: person + symptom + present cue in one sentence."""
-        reading = _Reading(self, message)
+        return self._acute(_Reading(self, message))
+
+    def _acute(self, reading: _Reading) -> bool:
         people = {reading.sentence[i] for i, s in enumerate(reading.stems) if s in self.people}
         return any(
             reading.sentence[s] in people and reading.sentence[s] in reading.present_in
