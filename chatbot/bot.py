@@ -7,8 +7,16 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from chatbot.clinic import ClinicProfile, bundled_corpus_dir, clinic_for
+from chatbot.clinic import (
+    ClinicProfile,
+    bundled_corpus_dir,
+    clinic_for,
+    corpus_questions,
+    corpus_subject,
+    corpus_topics,
+)
 from chatbot.config import Settings
+from chatbot.dialogue.clinic_info import ClinicDetail, clinic_info_text, detect_clinic_info
 from chatbot.dialogue.compose import answer_text, cite, number_as_cited, pick_passages
 from chatbot.dialogue.context import (
     Context,
@@ -148,12 +156,26 @@ class Bot:
     @cached_property
     def _topics(self) -> tuple[str, ...]:
         # The corpus of a bot never changes (a reload builds a new bot): collect once, not per reply.
-        seen: dict[str, None] = {}
-        for document in self.corpus.documents:
-            for heading in document.headings:
-                if len(heading.path) == 2:
-                    seen.setdefault(heading.path[1].split(":")[0].strip(), None)
-        return tuple(seen)
+        return self.clinic.topics or tuple(corpus_topics(self.corpus.documents))
+
+    #: How many questions the corpus offers when neither the settings nor clinic.yaml name any.
+    SUGGESTIONS = 5
+
+    @cached_property
+    def suggestions(self) -> tuple[str, ...]:
+        """The questions offered at the start: the setting, else clinic.yaml's, else the corpus's own
+        questions (or headings) that the documents answer."""
+        chosen = self.settings.suggestions or self.clinic.suggestions
+        if chosen:
+            return chosen
+        offered: list[str] = []
+        for question in corpus_questions(self.corpus.documents)[: self.MAX_SUGGESTION_POOL]:
+            _, hits, decision = self.retrieve(question, top_k=1)
+            if decision.answer and hits:
+                offered.append(question)
+                if len(offered) == self.SUGGESTIONS:
+                    break
+        return tuple(offered)
 
     def rank(self, text: str, *, top_k: int) -> Ranking:
         """Batch retrieval: the ranked passages for ``text``, nothing else."""
@@ -220,7 +242,7 @@ class Bot:
             reply=text,
             disclaimer=settings.disclaimer,
             notice=notice_text(settings),
-            suggestions=settings.suggestions,
+            suggestions=self.suggestions,
             corrections=query.corrections if query else (),
         )
 
@@ -247,6 +269,9 @@ class Bot:
         kind = detect_smalltalk(message, normalised=normalised)
         if kind is not None:
             return self.smalltalk(kind, state)
+        details = detect_clinic_info(message, normalised=normalised)
+        if details and all(detect_clinic_info(part) for part in question_parts(message)):
+            return self.clinic_info(details, state)  # the clinic's details, not its documents
         known = self.index.known_terms
         if state.is_empty:  # a first question: its own analysis gives the topic (no second pass)
             query, hits, decision = self.retrieve(message, top_k=top_k)
@@ -295,7 +320,7 @@ class Bot:
     def _suggestion_pool(self) -> tuple[tuple[str, str, str], ...]:
         """(question, document id, passage id of its best answer) for the profile's suggestions and the
         corpus's FAQ questions that the documents answer. Built once per bot, at the first answer."""
-        questions = [*self.settings.suggestions, *(p.question for p in self.passages if p.question)]
+        questions = [*self.suggestions, *corpus_questions(self.corpus.documents, headings=False)]
         pool = []
         for question in list(dict.fromkeys(questions))[: self.MAX_SUGGESTION_POOL]:
             _, hits, decision = self.retrieve(question, top_k=1)
@@ -314,7 +339,7 @@ class Bot:
             if passage_id == top.id or " ".join(re.findall(r"\w+", question.lower())) == asked:
                 continue
             (same_document if document_id == top.document_id else others).append(question)
-        return tuple([*same_document, *others][: max(3, len(self.settings.suggestions))])
+        return tuple([*same_document, *others][: max(3, len(self.suggestions))])
 
     def urgent(self, found: Triage, state: Context, *, restarted: bool = False) -> Reply:
         """Send the person to emergency care, the crisis line or the clinic today, before anything else."""
@@ -336,12 +361,13 @@ class Bot:
         """A short reply to a greeting, thanks, goodbye, 'who are you' or 'help', with suggestions."""
         settings = self.settings
         clinic = self.clinic
-        scope = f"I answer questions about {clinic.scope} by quoting {settings.clinic_name}'s documents."
+        subject = clinic.topic or corpus_subject(self.corpus.documents)
+        scope = f"I answer questions about {clinic.scope(subject)} by quoting {settings.clinic_name}'s documents."
         openers = {
             SmallTalk.GREETING: f"Hello! {scope} What would you like to know?",
             SmallTalk.THANKS: f"You are welcome. {scope} Is there anything else you would like to know?",
             SmallTalk.GOODBYE: (
-                f"Goodbye, and take care. Come back any time with questions about {clinic.topic}. "
+                f"Goodbye, and take care. Come back any time with questions about {subject}. "
                 f"To talk to a person, {contact_line(settings)}."
             ),
             SmallTalk.IDENTITY: (
@@ -356,6 +382,19 @@ class Bot:
             reply=openers[kind],
             disclaimer=settings.disclaimer,
             notice=notice_text(settings),
-            suggestions=settings.suggestions,
+            suggestions=self.suggestions,
+            context=encode_context(state),
+        )
+
+    def clinic_info(self, details: tuple[ClinicDetail, ...], state: Context) -> Reply:
+        """Opening hours, phone, e-mail, address or booking: from the clinic's details (the settings),
+        said to be so, or the contact line for a detail they do not set. Cites no passage (small talk)."""
+        settings = self.settings
+        return Reply(
+            type=ReplyType.SMALLTALK,
+            reply=clinic_info_text(settings, details),
+            disclaimer=settings.disclaimer,
+            notice=notice_text(settings),
+            suggestions=self.suggestions,
             context=encode_context(state),
         )

@@ -18,7 +18,6 @@ from typing import Any
 
 import yaml
 
-from chatbot.clinic import bundled_clinic
 from chatbot.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -35,9 +34,6 @@ DEFAULT_DISCLAIMER = (
     "It cannot replace a consultation with your own doctor, who knows your case. "
     "If you think you have a medical emergency, call your local emergency number now."
 )
-
-#: The bundled corpus's suggested questions (its ``clinic.yaml``).
-DEFAULT_SUGGESTIONS = bundled_clinic().suggestions
 
 _RATE_LIMIT_ITEM = re.compile(
     r"^\s*\d+\s*(/|\s+per\s+)\s*(\d+\s+)?(second|minute|hour|day|month|year)s?\s*$", re.IGNORECASE
@@ -74,6 +70,9 @@ class Settings:
         default="", metadata=_doc("When the clinic answers the phone, e.g. 'Mon-Fri 9:00-17:00'.")
     )
     booking_url: str = field(default="", metadata=_doc("Link where patients book an appointment."))
+    address: str = field(
+        default="", metadata=_doc("The clinic's address, given when a visitor asks where the clinic is.")
+    )
     public_url: str = field(
         default="",
         metadata=_doc(
@@ -98,7 +97,11 @@ class Settings:
     )
     disclaimer: str = field(default=DEFAULT_DISCLAIMER, metadata=_doc("Medical disclaimer added to every reply."))
     suggestions: tuple[str, ...] = field(
-        default=DEFAULT_SUGGESTIONS, metadata=_doc("Suggested questions offered at the start and after replies.")
+        default=(),
+        metadata=_doc(
+            "Suggested questions offered at the start and after replies. Default: the corpus folder's clinic.yaml "
+            "'suggestions', else the questions (or section headings) of the corpus's own documents."
+        ),
     )
     top_k: int = field(default=3, metadata=_doc("Number of passages in a reply.", min=1, max=20))
     bm25_k1: float = field(default=1.2, metadata=_doc("BM25 term-frequency saturation (k1).", min=0.0, max=3.0))

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, request, send_from_directory
+from flask import Blueprint, Response, abort, current_app, has_app_context, request, send_from_directory
 
 from chatbot.config import Settings
 from chatbot.dialogue.wording import notice_text
@@ -58,11 +58,16 @@ def _read(path: Path) -> str:
 
 
 def page_settings(settings: Settings | None) -> dict[str, Any]:
-    """What the pages show before the first reply: suggestions, disclaimer and notice from the profile."""
+    """What the pages show before the first reply: suggestions, disclaimer and notice from the profile.
+
+    The suggestions are the serving bot's (the setting, else the corpus's clinic.yaml, else the
+    corpus's own questions); without an app, the setting's.
+    """
     if settings is None:
         return {}
+    bot = getattr(current_app.extensions.get("chatbot"), "bot", None) if has_app_context() else None
     return {
-        "suggestions": list(settings.suggestions),
+        "suggestions": list(bot.suggestions if bot is not None else settings.suggestions),
         "disclaimer": settings.disclaimer,
         "notice": notice_text(settings),
     }

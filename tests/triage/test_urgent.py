@@ -189,7 +189,7 @@ def test_smalltalk_set(bot: Bot, case: dict[str, str]) -> None:
     assert reply.type.value == case["expect_type"]
     if reply.type is ReplyType.SMALLTALK:
         assert reply.passages == ()
-        assert reply.suggestions == bot.settings.suggestions
+        assert reply.suggestions == bot.suggestions
         assert "hemifacial spasm" in reply.reply
     if "expect_text" in case:
         assert any(snippet in passage.text for snippet in case["expect_text"] for passage in reply.passages)
