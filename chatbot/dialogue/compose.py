@@ -22,6 +22,9 @@ from chatbot.text.analyzer import CONCEPT_PREFIX, Query
 
 __all__ = ["answer_text", "cite", "number_as_cited", "pick_passages"]
 
+#: A second document's sentence is quoted only when it covers at least this share of what the first covers:
+#: about as well, not merely a word of the question ("hospital" in a sentence on the cause of the condition).
+_SECOND_SOURCE_SHARE = 0.8
 _WORD_COUNTS: weakref.WeakKeyDictionary[PassageIndex, dict[str, tuple[int, ...]]] = weakref.WeakKeyDictionary()
 
 
@@ -43,13 +46,54 @@ def _best_unit(hit: Hit, index: PassageIndex, shares: Shares) -> tuple[str, floa
     lengths = cache.get(hit.passage.id)
     if lengths is None:
         lengths = cache[hit.passage.id] = tuple(-len(text.split()) for text, _own, _terms in units)
+    own_heading = heading_terms(hit.passage, index)
+    heading = covered(own_heading)
+    if heading > 0 and len(hit.passage.section_path) > 1:
+        return _aspect_unit(hit.passage, units, lengths, own_heading, shares)
     for (text, own_terms, terms), length in zip(units, lengths, strict=True):
         key = (covered(own_terms), covered(terms), length)
         if key > best[1:]:
             best = (text, *key)
-    heading = covered(heading_terms(hit.passage, index))
-    if heading > 0 and heading >= best[1] and len(hit.passage.section_path) > 1:
-        items = _opening_items(hit.passage)
+    return best[0], best[2]
+
+
+def _aspect_unit(
+    passage: Passage,
+    units: Sequence[tuple[str, frozenset[str], frozenset[str]]],
+    lengths: Sequence[int],
+    own_heading: frozenset[str],
+    shares: Shares,
+) -> tuple[str, float]:
+    """The unit of a passage whose own heading names what is asked ("risks" under "Risks & Complications").
+
+    The heading says what the question asks about; the rest of the question names the
+    subject the search already found, so a sentence is not better for naming it again
+    ("Microvascular decompression is safe ..."). Units are compared on the part of the
+    question their heading answers; then a unit that carries the heading's own words (its
+    "complications") before one that matches only through a synonym ("safe"); then a
+    list (the risks themselves) before a sentence; then on the whole question, the
+    shorter, the first. When no single item says more than the heading, the passage's
+    opening list is quoted.
+    """
+    covered = shares.covered
+    heading_words = frozenset(term for term in own_heading if not term.startswith(CONCEPT_PREFIX))
+    best: tuple[str, float, float] = ("", -1.0, -1.0)
+    best_key: tuple[float, bool, bool, float, float, int] = (-1.0, False, False, -1.0, -1.0, 0)
+    for (text, own_terms, terms), length in zip(units, lengths, strict=True):
+        own = covered(own_terms)
+        key = (
+            covered(own_terms & own_heading),
+            not heading_words.isdisjoint(own_terms),
+            text.count("; ") >= 2,
+            own,
+            covered(terms),
+            length,
+        )
+        if key > best_key:
+            best, best_key = (text, own, key[4]), key
+    heading = covered(own_heading)
+    if heading >= best[1]:
+        items = _opening_items(passage)
         if len(items) > 1:
             return "; ".join(item.rstrip(".;") for item in items) + ".", max(best[2], heading)
     return best[0], best[2]
@@ -160,8 +204,8 @@ def answer_text(hits: Sequence[Hit], index: PassageIndex, query: Query) -> str:
     """A short extractive reply with [n] labels.
 
     The sentence (or list) of passage [1] that covers most of the question; then,
-    when a passage from another document is shown and its best sentence covers at
-    least half as much, that sentence too, so where the sources differ ("3-6
+    when a passage from another document is shown and its best sentence covers the
+    question about as well (:data:`_SECOND_SOURCE_SHARE`), that sentence too, so where the sources differ ("3-6
     months" against "3-4 months") the patient sees both.
     """
     if not hits:
@@ -173,7 +217,7 @@ def answer_text(hits: Sequence[Hit], index: PassageIndex, query: Query) -> str:
         if hit.passage.document_id == hits[0].passage.document_id:
             continue
         other, share = _best_unit(hit, index, shares)
-        if other and other != first and share >= 0.5 * first_share:
+        if other and other != first and share >= _SECOND_SOURCE_SHARE * first_share:
             text += f" Another of our documents says: {_labelled(other, f'[{number}]')}"
         break
     return text
