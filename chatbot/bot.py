@@ -20,11 +20,13 @@ from chatbot.dialogue.clinic_info import ClinicDetail, clinic_info_text, detect_
 from chatbot.dialogue.compose import answer_text, cite, number_as_cited, pick_passages
 from chatbot.dialogue.context import (
     Context,
+    asks_what_it_is,
     aspect_concepts,
     decode_context,
     encode_context,
     plan_turn,
     refers_back,
+    retopic,
 )
 from chatbot.dialogue.decide import Decision, decide
 from chatbot.dialogue.reply import Reply, ReplyType
@@ -275,10 +277,17 @@ class Bot:
         known = self.index.known_terms
         if state.is_empty:  # a first question: its own analysis gives the topic (no second pass)
             query, hits, decision = self.retrieve(message, top_k=top_k)
+            pronoun = asks_what_it_is(message, query, self._aspects)
+            if pronoun is not None:  # "how long does it last?" with nothing before it: ask, do not guess
+                return self.clarify(pronoun, state)
             plan = plan_turn(message, query, state, known_terms=known, aspects=self._aspects)
         else:
-            plan = plan_turn(message, self.index.query(message), state, known_terms=known, aspects=self._aspects)
+            own = self.index.query(message)
+            plan = plan_turn(message, own, state, known_terms=known, aspects=self._aspects)
             query, hits, decision = self.retrieve(plan.search_text, top_k=top_k)
+            if decision.answer and hits:  # a follow-up whose answer is not about the topic names a new one
+                topic_terms = frozenset(self.index.query(" ".join(state.topic)).terms)
+                plan = retopic(plan, own, frozenset(hits[0].matched_terms), topic_terms)
         if plan.follow_up and not (decision.answer and hits):
             # The topic did not help: try the message on its own before giving up.
             query, hits, decision = self.retrieve(message, top_k=top_k)
@@ -380,6 +389,25 @@ class Bot:
         return Reply(
             type=ReplyType.SMALLTALK,
             reply=openers[kind],
+            disclaimer=settings.disclaimer,
+            notice=notice_text(settings),
+            suggestions=self.suggestions,
+            context=encode_context(state),
+        )
+
+    def clarify(self, pronoun: str, state: Context) -> Reply:
+        """Ask what a pronoun stands for, when a first message names its subject only by it.
+
+        A small-talk reply (no passage cited): the documents were not found lacking, the
+        question was not yet clear, so it is not counted as a decline.
+        """
+        settings = self.settings
+        return Reply(
+            type=ReplyType.SMALLTALK,
+            reply=(
+                f'What does "{pronoun}" refer to? Please ask again with the name of the treatment, '
+                "condition or test you mean, or pick one of the suggestions."
+            ),
             disclaimer=settings.disclaimer,
             notice=notice_text(settings),
             suggestions=self.suggestions,

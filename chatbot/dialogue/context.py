@@ -41,10 +41,12 @@ __all__ = [
     "Context",
     "TurnPlan",
     "aspect_concepts",
+    "asks_what_it_is",
     "decode_context",
     "encode_context",
     "plan_turn",
     "refers_back",
+    "retopic",
 ]
 
 MAX_TOKEN_CHARS = 512
@@ -86,6 +88,10 @@ please question questions more detail details about also else exactly actually r
 kind sort type bit lot any anything something way ways get got go going much well yes no okay ok
 """
 )
+# Aspect words that also name a kind of subject: "the surgery" refers back to an operation
+# under discussion, and names a new topic after a question about an injection.
+_KIND_WORDS = _words("procedure operation surgery treatment therapy")
+_KIND_STEMS = frozenset(stem(word) for word in _KIND_WORDS)
 _REFERENCES = frozenset(_words("it its it's this that these those they them their theirs one ones same such"))
 _NON_SUBJECT = frozenset(stem(word) for word in _ASPECT_WORDS + _GENERIC_WORDS)
 
@@ -211,3 +217,46 @@ def plan_turn(
     extra = [word for word in context.topic if word not in subjects]
     search_text = f"{message} {' '.join(extra)}".strip()
     return TurnPlan(search_text=search_text, topic=context.topic, follow_up=True)
+
+
+# Pronouns that stand for the subject of a question ("how long does *it* last?"); "that", often
+# a conjunction ("anything that helps"), is not one of them.
+_SUBJECT_PRONOUNS = frozenset(_words("it its it's they them their this these those"))
+# "Is it safe to ...", "is it true that ...": an "it" that stands for what follows, not for a subject.
+_DUMMY_IT = re.compile(r"\bit(?:'s| is| was)?\s+(?:[a-z-]+\s+){0,2}?(?:to|that|if|when|for)\b")
+
+
+def asks_what_it_is(message: str, query: Query, aspects: frozenset[str]) -> str | None:
+    """The pronoun of a first message whose only subject is a pronoun ("how long does it last?"), else None.
+
+    With no conversation before it, such a question can only be guessed at: the reply asks
+    what the pronoun refers to. A message with any word of its own that names a subject
+    (known to the corpus or not) is searched as usual.
+    """
+    text = message.lower().replace("\u2019", "'")
+    pronouns: list[str] = [word for word in _LETTERS.findall(text) if word in _SUBJECT_PRONOUNS]
+    if not pronouns or _DUMMY_IT.search(text):
+        return None
+    for word in query.words:
+        if not word.general and not _is_aspect(word.surface, word.terms, aspects):
+            return None
+    return pronouns[0]
+
+
+def retopic(plan: TurnPlan, query: Query, answered_terms: frozenset[str], topic_terms: frozenset[str]) -> TurnPlan:
+    """The plan after a follow-up was answered: a new topic when the answer is not about the old one.
+
+    A follow-up that names a kind of subject ("what are the risks of *the surgery*?" after
+    a question about an injection) and whose answer (``answered_terms``, the terms the best
+    passage matched) shares nothing with the topic's terms was about something else: those
+    words become the topic, so the next question ("and how long is recovery?") is not searched
+    with the old one. ``query`` is the message analysed on its own.
+    """
+    if not plan.follow_up or not topic_terms or not topic_terms.isdisjoint(answered_terms):
+        return plan
+    kinds = [
+        part for word in query.words for part in word.surface.split() if stem(part) in _KIND_STEMS and _WORD.match(part)
+    ]
+    if not kinds:
+        return plan
+    return TurnPlan(search_text=plan.search_text, topic=tuple(dict.fromkeys(kinds))[:MAX_TOPIC_WORDS], follow_up=True)
