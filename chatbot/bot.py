@@ -7,14 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from chatbot.clinic import (
-    ClinicProfile,
-    bundled_corpus_dir,
-    clinic_for,
-    corpus_questions,
-    corpus_subject,
-    corpus_topics,
-)
+from chatbot.clinic import ClinicProfile, bundled_corpus_dir, clinic_for
 from chatbot.config import Settings
 from chatbot.dialogue.clinic_info import ClinicDetail, clinic_info_text, detect_clinic_info
 from chatbot.dialogue.compose import answer_text, cite, number_as_cited, pick_passages
@@ -38,6 +31,7 @@ from chatbot.dialogue.wording import (
     safety_net_line,
     urgent_text,
 )
+from chatbot.documents.defaults import corpus_questions, corpus_subject, corpus_topics
 from chatbot.documents.model import Corpus
 from chatbot.documents.passages import Passage
 from chatbot.errors import RequestError

@@ -226,6 +226,9 @@ _SUBJECT_PRONOUNS = frozenset(_words("it its it's they them their this these tho
 _DUMMY_IT = re.compile(r"\bit(?:'s| is| was)?\s+(?:[a-z-]+\s+){0,2}?(?:to|that|if|when|for)\b")
 
 
+_SHORT_QUESTION_WORDS = 6
+
+
 def asks_what_it_is(message: str, query: Query, aspects: frozenset[str]) -> str | None:
     """The pronoun of a first message whose only subject is a pronoun ("how long does it last?"), else None.
 
@@ -234,8 +237,11 @@ def asks_what_it_is(message: str, query: Query, aspects: frozenset[str]) -> str 
     (known to the corpus or not) is searched as usual.
     """
     text = message.lower().replace("\u2019", "'")
-    pronouns: list[str] = [word for word in _LETTERS.findall(text) if word in _SUBJECT_PRONOUNS]
-    if not pronouns or _DUMMY_IT.search(text):
+    words = _LETTERS.findall(text)
+    pronouns: list[str] = [word for word in words if word in _SUBJECT_PRONOUNS]
+    # A short question only ("how long does it last?"): a longer one carries enough of its own
+    # ("what tests do they do to find out if I've got it") to be answered from a one-topic corpus.
+    if not pronouns or _DUMMY_IT.search(text) or len(words) > _SHORT_QUESTION_WORDS:
         return None
     for word in query.words:
         if not word.general and not _is_aspect(word.surface, word.terms, aspects):

@@ -4,8 +4,9 @@ Rank metrics count turns whose expectation names passages or phrases:
 hit@1 and hit@3 (an expected passage at rank 1, or in the first three), MRR@10
 (mean of 1/rank of the first expected passage, 0 past rank 10), and nDCG@10 over
 turns with graded ``relevance`` (gain 2^grade - 1, ideal order from the grades
-given). Decline rate: share of turns expecting "not found" that got it. False-decline
-rate: share of turns expecting an answer that got "not found". Urgent recall: share
+given). Decline rate: share of turns expecting "not found" that got a reply quoting no
+passage ("not found", or a small-talk reply such as the clinic's own details), as the shared
+dev-set scorer counts it. False-decline rate: share of turns expecting an answer that got one. Urgent recall: share
 of turns expecting "urgent" that got it; urgent false alarms: other turns that got it.
 """
 
@@ -86,6 +87,10 @@ class Metrics:
         return out
 
 
+#: Reply types that quote no passage: the documents were not used to answer.
+_DECLINED = frozenset({ReplyType.NOT_FOUND.value, ReplyType.SMALLTALK.value})
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Linear-interpolated percentile (0-100) of ``values``; None when empty."""
     if not values:
@@ -128,8 +133,8 @@ def compute_metrics(results: Sequence[CaseResult]) -> Metrics:
         hit3=Rate(sum(turn.rank is not None and turn.rank <= 3 for turn in ranked), len(ranked)),
         mrr10=Rate(sum(1 / turn.rank for turn in ranked if turn.rank and turn.rank <= DEPTH), len(ranked)),
         ndcg10=Rate(sum(_ndcg(turn) for turn in graded), len(graded)),
-        decline=Rate(sum(turn.reply_type == ReplyType.NOT_FOUND.value for turn in unanswerable), len(unanswerable)),
-        false_decline=Rate(sum(turn.reply_type == ReplyType.NOT_FOUND.value for turn in answerable), len(answerable)),
+        decline=Rate(sum(turn.reply_type in _DECLINED for turn in unanswerable), len(unanswerable)),
+        false_decline=Rate(sum(turn.reply_type in _DECLINED for turn in answerable), len(answerable)),
         urgent_recall=Rate(sum(turn.reply_type == ReplyType.URGENT.value for turn in urgent), len(urgent)),
         urgent_false_alarms=Rate(
             sum(turn.reply_type == ReplyType.URGENT.value for turn in not_urgent), len(not_urgent)

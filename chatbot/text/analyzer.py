@@ -348,8 +348,26 @@ class Analyzer:
 
 @lru_cache(maxsize=8192)
 def _related_stems(word: str) -> tuple[str, ...]:
-    """Stems of a word's WordNet derivations and inflection bases (bounded cache: a few MB)."""
-    return tuple(dict.fromkeys(stem(form) for form in WordNetTable.default().derivations(word.lower())))
+    """Stems of a word's WordNet derivations and inflection bases that share its start (bounded cache).
+
+    Only forms of the same word: WordNet's derivation links also join words that merely share a
+    sense ("genetic" -> "origin"), which would make a word the corpus lacks look known. A form
+    counts when it begins with the same letters as the word, for at least four letters and half
+    the shorter of the two (treat/treatment, paralysed/paralysis, worsen/worse, swollen/swelling).
+    """
+    word = word.lower()
+    return tuple(
+        dict.fromkeys(stem(form) for form in WordNetTable.default().derivations(word) if _same_word(word, form))
+    )
+
+
+def _same_word(word: str, form: str) -> bool:
+    shared = 0
+    for a, b in zip(word, form, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared >= max(4, min(len(word), len(form)) // 2)
 
 
 def vocabulary_of(analyzer: Analyzer, texts: Iterable[str]) -> Vocabulary:

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from chatbot.bot import Bot
-from chatbot.clinic import ClinicProfile, clinic_for, corpus_questions, load_clinic
+from chatbot.clinic import ClinicProfile, clinic_for, load_clinic
 from chatbot.config import Settings, setting_docs
 from chatbot.dialogue.reply import ReplyType
+from chatbot.documents.defaults import corpus_questions
 from chatbot.errors import CorpusError
 
 DEVSETS = Path(__file__).resolve().parents[1] / "devsets"
