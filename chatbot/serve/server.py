@@ -18,13 +18,17 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from collections.abc import Callable
-from typing import Any
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from chatbot.config import Settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ["ACCESS_LOG_FORMAT", "ChatbotServer", "gunicorn_options", "run_dev", "run_gunicorn"]
 
@@ -94,13 +98,53 @@ def freeze_heap(server: Any, worker: Any) -> None:
     gc.freeze()
 
 
+_current = threading.local()
+
+
+def remember_request(worker: Any, req: Any) -> None:
+    """gunicorn's ``pre_request`` hook: keep the request (this thread's) for :class:`ConnectionClose`."""
+    _current.req = req
+    worker.log.debug("%s %s", req.method, req.path)  # what gunicorn's default hook does
+
+
+class ConnectionClose:
+    """WSGI middleware: a response the app marks ``Connection: close`` closes the connection.
+
+    gunicorn drops hop-by-hop headers an application sets and decides ``keep-alive``
+    itself; after a 413 (body unread) or a malformed chunked body it then closes the
+    connection anyway, under the client's next request. Telling gunicorn before the
+    headers go out makes the reply say ``Connection: close``, so the client opens a new
+    connection instead of losing a request.
+    """
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if any(name.lower() == "connection" and value.lower() == "close" for name, value in headers):
+                req = getattr(_current, "req", None)
+                if req is not None and hasattr(req, "force_close"):
+                    req.force_close()
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
 def run_gunicorn(app: Flask, settings: Settings) -> None:
     """Serve ``app`` under gunicorn until the master is told to stop."""
     from chatbot.serve.reloader import gunicorn_hooks
 
     configure_logging()
+    if not isinstance(app.wsgi_app, ConnectionClose):
+        app.wsgi_app = ConnectionClose(app.wsgi_app)  # type: ignore[method-assign]
     # Reload on HUP; watch in each worker.
-    options = {**gunicorn_options(settings), "pre_fork": freeze_heap, **gunicorn_hooks(app)}
+    options = {
+        **gunicorn_options(settings),
+        "pre_fork": freeze_heap,
+        "pre_request": remember_request,
+        **gunicorn_hooks(app),
+    }
     ChatbotServer(app, options).run()
 
 

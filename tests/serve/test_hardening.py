@@ -1,0 +1,68 @@
+"""Holding up on the open internet (issue 16): a real `chatbot serve` fed what a red team sends,
+over raw sockets on 127.0.0.1 (bounded counts and time)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+from serving import Server, serve
+
+CANARY = "CANARYc0ffee"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("hardening")
+    with serve(folder, env={"CHATBOT_RATE_LIMIT": "off"}, workers=1, threads=4) as running:
+        yield running
+
+
+def raw(server: Server, data: bytes, timeout: float = 10) -> bytes:
+    """Send ``data`` on a new connection; everything the server sends back until it closes."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as sock:
+        sock.sendall(data)
+        out = b""
+        while chunk := sock.recv(65536):
+            out += chunk
+    return out
+
+
+def split(response: bytes) -> tuple[int, dict[str, str], bytes]:
+    head, _, body = response.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_a_keep_alive_client_loses_no_request_after_an_oversized_body(server: Server) -> None:
+    """Finding 2: one keep-alive session, one request in ten a 200 KB chat body: 0 connection errors."""
+    big = json.dumps({"message": "x" * 200_000}).encode()
+    small = json.dumps({"message": "how long does botox last"}).encode()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    errors, statuses = 0, {}
+    for i in range(300):
+        try:
+            if i % 10 == 5:
+                conn.request("POST", "/api/chat", body=big, headers={"Content-Type": "application/json"})
+            elif i % 2:
+                conn.request("POST", "/api/chat", body=small, headers={"Content-Type": "application/json"})
+            else:
+                conn.request("GET", "/api/health")
+            resp = conn.getresponse()
+            resp.read()
+            statuses[resp.status] = statuses.get(resp.status, 0) + 1
+            if resp.status == 413:
+                assert resp.getheader("Connection", "").lower() == "close"
+        except (OSError, http.client.HTTPException):
+            errors += 1
+            conn.close()
+    conn.close()
+    assert errors == 0, statuses
+    assert statuses == {200: 270, 413: 30}
