@@ -35,7 +35,7 @@ _STATUS_MESSAGES = {
 #: Errors after which the rest of the request body is unread or its framing lost: the
 #: connection is closed after the reply (``Connection: close``), so a keep-alive client
 #: sends its next request on a new connection instead of losing it.
-_CLOSE_AFTER = frozenset({"body_too_large"})
+_CLOSE_AFTER = frozenset({"body_too_large", "bad_body"})
 
 
 def error_response(status: int, code: str, message: str) -> Response:

@@ -66,3 +66,21 @@ def test_a_keep_alive_client_loses_no_request_after_an_oversized_body(server: Se
     conn.close()
     assert errors == 0, statuses
     assert statuses == {200: 270, 413: 30}
+
+
+def test_a_malformed_chunked_body_is_a_json_400_logged_in_one_line(server: Server) -> None:
+    """Finding 3: gunicorn's InvalidChunkSize is a 400 in the error shape; the log has no bytes."""
+    before = server.log_text()
+    response = raw(
+        server,
+        b"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + CANARY.encode()
+        + b'\r\n{"message":"hi"}\r\n0\r\n\r\n',
+    )
+    status, headers, body = split(response)
+    assert status == 400 and headers["content-type"].startswith("application/json")
+    assert json.loads(body)["error"]["code"] == "bad_body"
+    assert headers["connection"] == "close"
+    added = server.log_text()[len(before) :]
+    assert CANARY not in added and "Traceback" not in added
+    assert sum("unreadable request body" in line for line in added.splitlines()) == 1
