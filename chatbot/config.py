@@ -163,6 +163,15 @@ class Settings:
     watch_interval: float = field(
         default=2.0, metadata=_doc("Seconds between checks of the corpus folder for changes.", min=0.2, max=3600.0)
     )
+    hsts_max_age: int = field(
+        default=0,
+        metadata=_doc(
+            "When the clinic serves the chatbot over HTTPS: seconds browsers must keep using HTTPS "
+            "(Strict-Transport-Security, e.g. 31536000). 0: no such header.",
+            min=0,
+            max=63_072_000,
+        ),
+    )
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed and validated."""

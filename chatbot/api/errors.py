@@ -41,6 +41,7 @@ _CLOSE_AFTER = frozenset({"body_too_large", "bad_body"})
 def error_response(status: int, code: str, message: str) -> Response:
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
     if code in _CLOSE_AFTER:
         response.headers["Connection"] = "close"
     return response

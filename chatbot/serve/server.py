@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
@@ -131,11 +132,67 @@ class ConnectionClose:
         return self.app(environ, start)
 
 
+#: gunicorn's own refusals (before the app runs), in the API's error shape; never the request's bytes.
+_GUNICORN_ERRORS = {
+    400: ("bad_request", "the request could not be understood"),
+    403: ("forbidden", "the request is not allowed"),
+    414: ("uri_too_long", "the address is too long"),
+    417: ("expectation_failed", "the Expect header cannot be met"),
+    431: ("headers_too_large", "the request headers are too large"),
+    500: ("internal_error", "Something went wrong on our side. Please try again later."),
+    501: ("not_implemented", "that transfer coding is not supported"),
+}
+
+
+def json_error_bytes(status_int: int, reason: str) -> bytes:
+    """A complete HTTP/1.1 error response in the JSON error shape (closes the connection)."""
+    code, message = _GUNICORN_ERRORS.get(status_int, ("bad_request", "the request could not be understood"))
+    body = orjson.dumps({"error": {"code": code, "message": message}})
+    reason = "".join(ch for ch in reason if 32 <= ord(ch) < 127) or "Error"
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: application/json\r\n"
+        "Cache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("latin-1") + body
+
+
+def write_json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """Replaces ``gunicorn.util.write_error`` (HTML that echoes the bad request line)."""
+    from gunicorn import util
+
+    util.write_nonblock(sock, json_error_bytes(status_int, reason))
+
+
+class _NoRequestBytes(logging.Filter):
+    """gunicorn's "Invalid request from ip=...: <error>" line without the quoted bytes the client sent."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Invalid request from ip="):
+            record.msg, record.args = message.split("'", 1)[0].split('"', 1)[0].rstrip(" :"), None
+        return True
+
+
+def install_gunicorn_errors() -> None:
+    """gunicorn's own 400/414/431 ... in the JSON error shape, logged without the request's bytes."""
+    from gunicorn import util
+
+    util.write_error = write_json_error
+    gunicorn_error_log = logging.getLogger("gunicorn.error")
+    if not any(isinstance(f, _NoRequestBytes) for f in gunicorn_error_log.filters):
+        gunicorn_error_log.addFilter(_NoRequestBytes())
+
+
 def run_gunicorn(app: Flask, settings: Settings) -> None:
     """Serve ``app`` under gunicorn until the master is told to stop."""
     from chatbot.serve.reloader import gunicorn_hooks
 
     configure_logging()
+    install_gunicorn_errors()
     if not isinstance(app.wsgi_app, ConnectionClose):
         app.wsgi_app = ConnectionClose(app.wsgi_app)  # type: ignore[method-assign]
     # Reload on HUP; watch in each worker.

@@ -84,3 +84,33 @@ def test_a_malformed_chunked_body_is_a_json_400_logged_in_one_line(server: Serve
     added = server.log_text()[len(before) :]
     assert CANARY not in added and "Traceback" not in added
     assert sum("unreadable request body" in line for line in added.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (f"GET /{CANARY}\x01 HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 400, "bad_request"),
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-A: b\r\n" * 200 + b"\r\n", 431, "headers_too_large"),
+    ],
+    ids=["bad-request-line", "uri-too-long", "too-many-headers"],
+)
+def test_gunicorns_own_refusals_use_the_json_error_shape(
+    server: Server, request_bytes: bytes, status: int, code: str
+) -> None:
+    """Finding 5: gunicorn's 400/414/431 are JSON like every other error, and echo nothing."""
+    got, headers, body = split(raw(server, request_bytes))
+    assert got == status
+    assert headers["content-type"] == "application/json"
+    assert json.loads(body) == {"error": {"code": code, "message": json.loads(body)["error"]["message"]}}
+    assert CANARY.encode() not in body
+    assert CANARY not in server.log_text()
+
+
+def test_no_redirect_is_built_from_the_host_header(server: Server) -> None:
+    """Finding 5: a doubled slash (or any path) never answers a Location on the Host's domain."""
+    for path in ("/assets//x", "/assets//chat.css", "//api/health", "/api//health"):
+        response = raw(server, f"GET {path} HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n".encode())
+        status, headers, _ = split(response)
+        assert "evil.example" not in headers.get("location", ""), (path, status, headers)
+        assert status not in (301, 302, 307, 308), (path, status)
