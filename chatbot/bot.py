@@ -36,7 +36,9 @@ __all__ = ["Bot", "Ranking", "contact_line", "notice_text", "personal_advice_lin
 
 _LONG_QUESTION_WORDS = 8  # topical words: a message this long may be a story followed by its question
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+(?:and|but|so)\s+")
+# The lookbehind starts a match only where a run of spaces starts: without it a long run
+# not followed by "and" was tried from each of its spaces (quadratic in the run's length).
+_CLAUSE_BREAK = re.compile(r"[,;:]\s+|(?<!\s)\s+(?:and|but|so)\s+")
 # Where a message asking two things starts its second question: "..., and when can I drive?"
 _SECOND_QUESTION = re.compile(
     r"(?:[,;]\s*|\s+)(?:and|or|also|plus)\s+(?:also\s+)?"
@@ -54,7 +56,7 @@ def _question_tail(text: str) -> str | None:
     sentences = [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
     if not sentences:
         return None
-    tail = sentences[-1]
+    tail = " ".join(sentences[-1].split())  # one space between words
     if len(tail.split()) > 12:
         clauses = [part.strip() for part in _CLAUSE_BREAK.split(tail) if len(part.split()) >= 3]
         if clauses:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import unicodedata
 from typing import Any
 
 from flask import request
@@ -137,6 +138,16 @@ def chat_request(body: Any, settings: Settings) -> tuple[str, str | None, int | 
             "message_too_long",
             f"the message is {len(message)} characters long; the limit is {settings.max_message_chars} characters",
         )
+    if not message.isascii():
+        # Unicode normalisation (NFKC, as the analysis does) can expand a character 18-fold
+        # (U+FDFA): the limit holds for the text the bot will work on, too.
+        normalised = len(unicodedata.normalize("NFKC", message))
+        if normalised > settings.max_message_chars:
+            raise RequestError(
+                "message_too_long",
+                f"the message is {normalised} characters long once its Unicode characters are written out; "
+                f"the limit is {settings.max_message_chars} characters",
+            )
     context = body.get("context")
     if context is not None and not isinstance(context, str):
         raise RequestError(

@@ -1,0 +1,66 @@
+"""Crafted messages and junk words (issue 16, findings 6 and 7): the work per request stays
+bounded after Unicode normalisation, and the analysis caches stay bounded
+(``benchmarks/crafted.py`` measures the same in time and RSS)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from chatbot.api.app import create_app
+from chatbot.bot import Bot
+from chatbot.config import Settings
+
+
+def _client(bot: Bot, **settings: Any) -> FlaskClient:
+    return create_app(Settings(**{"rate_limit": "off", **settings}), bot=bot).test_client()
+
+
+# ---- CPU amplification (finding 6) ---------------------------------------------------------
+
+
+def test_the_clause_split_is_linear_on_runs_of_spaces() -> None:
+    from chatbot.bot import _CLAUSE_BREAK
+
+    started = time.perf_counter()
+    _CLAUSE_BREAK.split("a " * 13 + " " * 16_000 + "x")
+    assert time.perf_counter() - started < 0.1  # 3.4 s before (quadratic), about 1 ms now
+
+
+def test_the_length_limit_holds_after_unicode_normalisation(bot: Bot) -> None:
+    client = _client(bot)
+    refused = client.post("/api/chat", json={"message": "\ufdfa" * 999})  # 999 characters, 17,982 after NFKC
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "message_too_long"
+    assert "17982" in refused.get_json()["error"]["message"]
+    assert client.post("/api/chat", json={"message": "\ufdfa" * 55}).status_code == 200  # 990 after NFKC
+    assert client.post("/api/chat", json={"message": "caf\u00e9 " * 150}).status_code == 200
+
+
+CRAFTED = [
+    "\ufdfa" * 55,
+    "what is mvd" + " " * 980 + "x and",
+    "a " * 13 + " " * 900 + "and x",
+    ("word " + " " * 40) * 20 + " and?",
+    "a" * 1000,
+    "a " * 500,
+    ", " * 500,
+    "\ufb03" * 333,
+    " ".join("decompressionx" + c for c in "abcdefghijklmnopqrstuvwxyz" * 2)[:1000],
+]
+
+
+@pytest.mark.parametrize("message", CRAFTED, ids=range(len(CRAFTED)))
+def test_no_crafted_message_within_the_limits_costs_10_ms(bot: Bot, message: str) -> None:
+    client = _client(bot)
+    assert client.post("/api/chat", json={"message": message}).status_code == 200  # within the limits
+    best = min(_timed(bot, message) for _ in range(5))
+    assert best < 0.010, f"{best * 1000:.1f} ms"
+
+
+def _timed(bot: Bot, message: str) -> float:
+    started = time.perf_counter()
+    bot.ask(message)
+    return time.perf_counter() - started
