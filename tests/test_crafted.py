@@ -64,3 +64,23 @@ def _timed(bot: Bot, message: str) -> float:
     started = time.perf_counter()
     bot.ask(message)
     return time.perf_counter() - started
+
+
+# ---- memory (finding 7) ---------------------------------------------------------------------
+
+
+def test_unique_junk_words_keep_every_analysis_cache_within_its_bound(bot: Bot) -> None:
+    """20,000 unique junk words: the stem caches stay at a few thousand words (RSS: benchmarks/crafted.py)."""
+    import random
+    import string
+
+    from chatbot.text import stem
+
+    rng = random.Random(16)
+    words = ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(6, 12))) for _ in range(20_000)]
+    for i in range(0, len(words), 100):
+        bot.ask(" ".join(words[i : i + 100])[:1000])
+    assert stem.stem.cache_info().currsize <= stem.STEM_CACHE_WORDS <= 5_000
+    assert len(stem._STEMS) <= stem.STEMS_DICT_WORDS + 100 <= 10_000
+    for vocabulary in (bot.index.vocabulary,):
+        assert len(vocabulary._closest) <= 4096 and len(vocabulary._derived) <= 4096
