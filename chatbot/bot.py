@@ -13,11 +13,12 @@ from chatbot.dialogue.compose import answer_text, cite, pick_passages
 from chatbot.dialogue.context import (
     Context,
     aspect_concepts,
-    decode_context,
     encode_context,
     plan_turn,
+    read_context,
     refers_back,
 )
+from chatbot.dialogue.contextkey import context_key
 from chatbot.dialogue.decide import Decision, decide
 from chatbot.dialogue.reply import Reply, ReplyType
 from chatbot.dialogue.wording import contact_line, notice_text, personal_advice_line
@@ -26,8 +27,8 @@ from chatbot.documents.passages import Passage
 from chatbot.retrieval.index import Hit, PassageIndex
 from chatbot.retrieval.rerank import rerank, search_terms
 from chatbot.retrieval.store import Loaded, build
-from chatbot.text.analyzer import Query
-from chatbot.text.normalise import normalise_message
+from chatbot.text.analyzer import Correction, Query
+from chatbot.text.normalise import normalise, normalise_message
 from chatbot.triage.personal import detect_personal_advice
 from chatbot.triage.smalltalk import SmallTalk, detect_smalltalk
 from chatbot.triage.urgent import Urgency, UrgentKind, detect_urgent
@@ -62,6 +63,23 @@ def _question_tail(text: str) -> str | None:
         if clauses:
             tail = clauses[-1]
     return tail if tail != text.strip() else None
+
+
+RESTARTED = (
+    "(The conversation was restarted: the previous one could not be continued, so this message "
+    "was read on its own.)"
+)
+
+
+def _restarted(reply: Reply) -> Reply:
+    """``reply`` with the line saying the conversation was restarted (after an urgent reply's advice)."""
+    return dataclasses.replace(reply, reply=f"{reply.reply} {RESTARTED}")
+
+
+def _own_corrections(query: Query, message: str) -> tuple[Correction, ...]:
+    """The spelling corrections of words the visitor typed in this message (never of the context's words)."""
+    typed = normalise(message)
+    return tuple(c for c in query.corrections if c.original.lower() in typed)
 
 
 def question_parts(text: str) -> list[str]:
@@ -101,6 +119,7 @@ class Bot:
         self.settings = settings
         self.corpus = corpus
         self.index = index
+        self.context_key = context_key(settings)  # signs the context tokens (shared by forked workers)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, workers: int = 1) -> Bot:
@@ -221,11 +240,16 @@ class Bot:
         anything else), small talk (a short reply and suggestions), then retrieval,
         searching a follow-up together with the conversation topic carried by
         ``context`` (the token from the previous reply; a token that does not
-        validate raises :class:`~chatbot.errors.RequestError`). Questions about the
+        validate is dropped and the reply says the conversation was restarted). Questions about the
         visitor's own case get the general passages plus a line saying the bot
         cannot advise on an individual case, with the clinic's contact.
         """
-        state = decode_context(context)
+        state = read_context(context, self.context_key)
+        if state is None:
+            # A stale or invalid token (an old page, another server's key) is dropped: the
+            # conversation starts again and the reply says so. Never an error, so nothing
+            # stands between an urgent message and its reply.
+            return _restarted(self.ask(message, top_k=top_k))
         normalised = normalise_message(message)  # once for the three checks
         urgency = detect_urgent(message, normalised=normalised)
         if urgency is not None:
@@ -243,7 +267,7 @@ class Bot:
         if plan.follow_up and not (decision.answer and hits):
             # The topic did not help: try the message on its own before giving up.
             query, hits, decision = self.retrieve(message, top_k=top_k)
-        token = encode_context(Context(topic=plan.topic))
+        token = encode_context(Context(topic=plan.topic), self.context_key)
         personal = detect_personal_advice(message, normalised=normalised)
         if personal and not (decision.answer and hits) and plan.topic:
             # "Should I stop taking X?": the general information is about X.
@@ -251,7 +275,13 @@ class Bot:
         prefix = f"{personal_advice_line(self.settings)} " if personal else ""
         if not decision.answer or not hits:
             declined = self.not_found(query)
-            return dataclasses.replace(declined, reply=prefix + declined.reply, context=token, personal_advice=personal)
+            return dataclasses.replace(
+                declined,
+                reply=prefix + declined.reply,
+                context=token,
+                personal_advice=personal,
+                corrections=_own_corrections(query, message),
+            )
         if query.text != message and query.text in question_parts(message):  # one question of several: say which
             prefix += (
                 f'Your message asks more than one thing; this answers "{query.text.rstrip("?")}". '
@@ -267,7 +297,7 @@ class Bot:
             passages=cite(hits),
             suggestions=self.settings.suggestions,
             context=token,
-            corrections=query.corrections,
+            corrections=_own_corrections(query, message),
             personal_advice=personal,
         )
 
@@ -292,7 +322,7 @@ class Bot:
             reply=text,
             disclaimer=settings.disclaimer,
             notice=notice_text(settings),
-            context=encode_context(state),
+            context=encode_context(state, self.context_key),
             emergency_number=settings.emergency_number,
             crisis_line=settings.crisis_line if urgency.kind is UrgentKind.SELF_HARM else None,
         )
@@ -322,5 +352,5 @@ class Bot:
             disclaimer=settings.disclaimer,
             notice=notice_text(settings),
             suggestions=settings.suggestions,
-            context=encode_context(state),
+            context=encode_context(state, self.context_key),
         )

@@ -163,6 +163,14 @@ class Settings:
     watch_interval: float = field(
         default=2.0, metadata=_doc("Seconds between checks of the corpus folder for changes.", min=0.2, max=3600.0)
     )
+    context_key: str = field(
+        default="",
+        metadata=_doc(
+            "Secret (at least 32 characters) that signs the conversation context tokens; the same on every "
+            "machine serving this chatbot. Default: a key generated once in the index folder (context.key).",
+        ),
+        repr=False,
+    )
     hsts_max_age: int = field(
         default=0,
         metadata=_doc(
@@ -312,6 +320,8 @@ def _coerce_one(f: dataclasses.Field[Any], value: Any, source: str) -> Any:
         result = _check_storage(result, source)
     elif key == "allowed_origins":
         result = tuple(_check_origin(origin, source) for origin in result)
+    elif key == "context_key" and result and len(result) < 32:
+        raise ConfigError(key, "the context key must be at least 32 characters (e.g. 64 hex digits)", source=source)
     elif key == "disclaimer" and not result.strip():
         raise ConfigError(key, "the disclaimer cannot be empty", source=source)
     return result
