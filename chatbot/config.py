@@ -10,21 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chatbot.clinic import bundled_clinic
 from chatbot.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from chatbot.profile import read_profile
 
 __all__ = ["DEFAULT_DISCLAIMER", "Settings", "load_settings", "setting_docs"]
 
@@ -118,6 +111,14 @@ class Settings:
     port: int = field(default=8000, metadata=_doc("Port `chatbot serve` listens on.", min=1, max=65535))
     workers: int = field(default=2, metadata=_doc("gunicorn worker processes.", min=1, max=64))
     threads: int = field(default=4, metadata=_doc("Threads per gunicorn worker.", min=1, max=64))
+    worker_class: str = field(
+        default="gthread",
+        metadata=_doc(
+            "gunicorn worker type: 'gthread' (threads; a buffering front such as nginx is then required on the "
+            "internet) or 'gevent' (needs the gevent package: pip install 'chatbot[gevent]'; idle and slow "
+            "connections cost no thread)."
+        ),
+    )
     allowed_origins: tuple[str, ...] = field(
         default=(), metadata=_doc("Origins allowed to call the API from a browser (CORS), e.g. the clinic website.")
     )
@@ -320,6 +321,8 @@ def _coerce_one(f: dataclasses.Field[Any], value: Any, source: str) -> Any:
         result = _check_storage(result, source)
     elif key == "allowed_origins":
         result = tuple(_check_origin(origin, source) for origin in result)
+    elif key == "worker_class" and result not in ("gthread", "gevent"):
+        raise ConfigError(key, f"{result!r} is not a worker type: use gthread or gevent", source=source)
     elif key == "context_key" and result and len(result) < 32:
         raise ConfigError(key, "the context key must be at least 32 characters (e.g. 64 hex digits)", source=source)
     elif key == "disclaimer" and not result.strip():
@@ -340,35 +343,6 @@ def coerce_settings(values: Mapping[str, Any], *, source: str) -> Settings:
             raise ConfigError(key, f"unknown setting; known settings are: {known}", source=source)
         clean[key] = _coerce_one(f, value, source)
     return Settings(**clean)
-
-
-def read_profile(path: Path) -> dict[str, Any]:
-    """Read a clinic profile (TOML or YAML) into raw values."""
-    source = str(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("config", f"the clinic profile {path} does not exist", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError("config", f"cannot read the clinic profile {path}: {exc}", source=source) from None
-    data: Any
-    if path.suffix.lower() == ".toml":
-        try:
-            data = tomllib.loads(raw)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError("config", f"{path} is not valid TOML: {exc}", source=source) from None
-    elif path.suffix.lower() in {".yaml", ".yml"}:
-        try:
-            data = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise ConfigError("config", f"{path} is not valid YAML: {exc}", source=source) from None
-    else:
-        raise ConfigError("config", f"{path}: a clinic profile must end in .toml, .yaml or .yml", source=source)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError("config", f"{path} must hold key = value settings at the top level", source=source)
-    return {str(key).replace("-", "_"): value for key, value in data.items()}
 
 
 def load_settings(

@@ -7,9 +7,11 @@ worker more or less). The corpus is loaded and the index built once, in the mast
 before the workers fork (errors stop start-up with a message, not a crash loop), and
 the workers share that memory copy-on-write.
 
-Workers are gunicorn's threaded workers (``gthread``): answering a question takes a
-fraction of a millisecond of Python, so a few threads per process keep the CPU busy
-while sockets wait. The access log holds the request line and status only, never a
+Workers are gunicorn's threaded workers (``gthread``) by default: answering a question
+takes a fraction of a millisecond of Python, so a few threads per process keep the CPU
+busy while sockets wait. A slow client holds a thread, so on the internet put a buffering
+front (nginx, ``docker-compose.yml``) before it, or set ``worker_class = "gevent"``, where
+an idle connection costs no thread. The access log holds the request line and status only, never a
 request body, so nothing a visitor types is written there.
 """
 
@@ -18,7 +20,6 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,9 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
-        "worker_class": "gthread",
+        "worker_class": settings.worker_class,
+        # gevent: one greenlet per connection, up to this many per worker.
+        "worker_connections": 1000,
         "timeout": 30,
         "graceful_timeout": 20,
         "keepalive": 5,
@@ -99,13 +102,26 @@ def freeze_heap(server: Any, worker: Any) -> None:
     gc.freeze()
 
 
-_current = threading.local()
+#: The request gunicorn is serving on each connection (by its socket), for :class:`ConnectionClose`.
+#: Keyed by socket rather than by thread: gevent workers serve many connections in one thread.
+_requests: dict[Any, Any] = {}
+
+
+def _request_socket(req: Any) -> Any:
+    return getattr(getattr(req, "unreader", None), "sock", None)
 
 
 def remember_request(worker: Any, req: Any) -> None:
-    """gunicorn's ``pre_request`` hook: keep the request (this thread's) for :class:`ConnectionClose`."""
-    _current.req = req
+    """gunicorn's ``pre_request`` hook: keep the request by its socket for :class:`ConnectionClose`."""
+    sock = _request_socket(req)
+    if sock is not None:
+        _requests[sock] = req
     worker.log.debug("%s %s", req.method, req.path)  # what gunicorn's default hook does
+
+
+def forget_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """gunicorn's ``post_request`` hook."""
+    _requests.pop(_request_socket(req), None)
 
 
 class ConnectionClose:
@@ -124,7 +140,7 @@ class ConnectionClose:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             if any(name.lower() == "connection" and value.lower() == "close" for name, value in headers):
-                req = getattr(_current, "req", None)
+                req = _requests.get(environ.get("gunicorn.socket"))
                 if req is not None and hasattr(req, "force_close"):
                     req.force_close()
             return start_response(status, headers, exc_info)
@@ -200,6 +216,7 @@ def run_gunicorn(app: Flask, settings: Settings) -> None:
         **gunicorn_options(settings),
         "pre_fork": freeze_heap,
         "pre_request": remember_request,
+        "post_request": forget_request,
         **gunicorn_hooks(app),
     }
     ChatbotServer(app, options).run()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from serving import Server, serve
@@ -114,3 +116,45 @@ def test_no_redirect_is_built_from_the_host_header(server: Server) -> None:
         status, headers, _ = split(response)
         assert "evil.example" not in headers.get("location", ""), (path, status, headers)
         assert status not in (301, 302, 307, 308), (path, status)
+
+
+# ---- slow clients (finding 1) ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_64_stalled_sockets_for_60_s_do_not_stop_gevent_workers(tmp_path: Path) -> None:
+    """With gevent workers, 64 connections that never finish their headers leave /api/health and
+    /api/chat answering within 1 s for a whole minute (gthread workers: no answer at all;
+    benchmarks/slow_clients.py measures both)."""
+    pytest.importorskip("gevent")
+    chat_body = json.dumps({"message": "how long does botox last"}).encode()
+    with serve(tmp_path, env={"CHATBOT_RATE_LIMIT": "off", "CHATBOT_WORKER_CLASS": "gevent"}, workers=2) as running:
+        stalled = []
+        try:
+            for _ in range(64):
+                sock = socket.create_connection(("127.0.0.1", running.port), timeout=5)
+                sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
+                stalled.append(sock)
+            slowest, answered = 0.0, 0
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                for method, path, body in (("GET", "/api/health", None), ("POST", "/api/chat", chat_body)):
+                    started = time.perf_counter()
+                    conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=1.0)
+                    try:
+                        conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+                        response = conn.getresponse()
+                        response.read()
+                        assert response.status == 200
+                    finally:
+                        conn.close()
+                    slowest = max(slowest, time.perf_counter() - started)
+                    answered += 1
+                time.sleep(0.5)
+            assert slowest < 1.0 and answered >= 100
+            # The keep-alive rule holds under gevent too (the request is found by its socket).
+            test_a_keep_alive_client_loses_no_request_after_an_oversized_body(running)
+        finally:
+            for sock in stalled:
+                sock.close()
+        assert "Traceback" not in running.log_text()
