@@ -22,7 +22,7 @@ COPY chatbot ./chatbot
 COPY corpus ./corpus
 COPY web ./web
 RUN python3 -m venv /opt/chatbot \
- && /opt/chatbot/bin/pip install --no-compile ".[redis]" \
+ && /opt/chatbot/bin/pip install --no-compile ".[redis,gevent]" \
  && /opt/chatbot/bin/pip uninstall -y -q pip setuptools
 # Bake the prebuilt index of the bundled corpus into the image (readable by the runtime
 # user, owned by root so it cannot be changed); `chatbot index` also refuses (exit 1) a

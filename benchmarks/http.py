@@ -47,20 +47,40 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks._serving import serve
+from benchmarks._serving import call, serve
 
-MESSAGES = [
-    {"message": "how long does botox last"},
-    {"message": "What are the risks of microvascular decompression?"},
-    {"message": "What causes hemifacial spasm?"},
-    {"message": "how long is the hospital stay after mvd"},
-    {"message": "Should I stop taking carbamazepine?"},
-    {"message": "hello"},
-    {"message": "What are the risks?", "context": "c1.eyJ2IjoxLCJ0b3BpYyI6WyJtdmQiXX0"},
-    {"message": "How much does parking cost at the hospital?"},
-    {"message": "my face is drooping and i cant lift my arm"},
-    {"message": "is hemifacial spazm hereditary"},
-]
+#: The question whose reply gives the follow-up its context (topic: "mvd").
+TOPIC_QUESTION = "What is MVD?"
+FOLLOW_UP = "What are the risks?"
+
+
+def chat_messages(context: str) -> list[dict[str, str]]:
+    """The ten chat bodies. The follow-up carries ``context``: a token the server under test
+    issued (signed with its key; a made-up one would only restart the conversation)."""
+    return [
+        {"message": "how long does botox last"},
+        {"message": "What are the risks of microvascular decompression?"},
+        {"message": "What causes hemifacial spasm?"},
+        {"message": "how long is the hospital stay after mvd"},
+        {"message": "Should I stop taking carbamazepine?"},
+        {"message": "hello"},
+        {"message": FOLLOW_UP, "context": context},
+        {"message": "How much does parking cost at the hospital?"},
+        {"message": "my face is drooping and i cant lift my arm"},
+        {"message": "is hemifacial spazm hereditary"},
+    ]
+
+
+def issued_context(url: str) -> str:
+    """The context of the server's reply to :data:`TOPIC_QUESTION`, checked to carry the topic
+    into the follow-up (the reply does not say the conversation was restarted)."""
+    from chatbot.bot import RESTARTED
+
+    context: str = call(f"{url}/api/chat", {"message": TOPIC_QUESTION})["context"]
+    follow_up = call(f"{url}/api/chat", {"message": FOLLOW_UP, "context": context})
+    if RESTARTED in follow_up["reply"]:
+        raise SystemExit(f"the server did not accept the context it issued: {context!r}")
+    return context
 
 
 @dataclass
@@ -113,7 +133,7 @@ def serve_ceiling(port: int, workers: int, threads: int) -> None:
 
 
 WRK_SCRIPT = """
--- Chat requests cycling through MESSAGES. Mode "repeat": the same bodies again and again
+-- Chat requests cycling through chat_messages(). Mode "repeat": the same bodies again and again
 -- (after the warm-up every reply comes from the reply cache). Mode "unique": each body
 -- gets a different run of spaces and tabs after the message, which changes nothing in the
 -- reply but the cache key, so every request runs the whole pipeline.
@@ -167,10 +187,10 @@ end
 """
 
 
-def lua_parts() -> tuple[str, str]:
+def lua_parts(messages: list[dict[str, str]]) -> tuple[str, str]:
     """Each chat body split where the padding goes: '{"message": "text' and '", ...}'."""
     heads, tails = [], []
-    for body in MESSAGES:
+    for body in messages:
         message = json.dumps(body["message"])
         rest = f', "context": {json.dumps(body["context"])}' if "context" in body else ""
         heads.append('{"message": ' + message[:-1])
@@ -200,9 +220,11 @@ def run_wrk(url: str, clients: int, duration: float, script: Path, *, mode: str,
     )
 
 
-def run_python(host: str, port: int, clients: int, duration: float, *, unique: bool = False) -> Result:
+def run_python(
+    host: str, port: int, clients: int, duration: float, messages: list[dict[str, str]], *, unique: bool = False
+) -> Result:
     """Fallback load: one keep-alive connection per thread."""
-    bodies = [json.dumps(body) for body in MESSAGES]
+    bodies = [json.dumps(body) for body in messages]
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     stop_at = time.monotonic() + duration
@@ -215,8 +237,8 @@ def run_python(host: str, port: int, clients: int, duration: float, *, unique: b
             if unique:  # spaces and tabs after the message: the same reply, a different cache key
                 body = json.dumps(
                     {
-                        **MESSAGES[counter % len(MESSAGES)],
-                        "message": MESSAGES[counter % len(MESSAGES)]["message"]
+                        **messages[counter % len(messages)],
+                        "message": messages[counter % len(messages)]["message"]
                         + format(slot * 10**8 + counter, "b").replace("0", " ").replace("1", "\t"),
                     }
                 )
@@ -284,13 +306,14 @@ def main() -> int:
     logs = Path(tempfile.mkdtemp(prefix="chatbot-http-bench-"))
     common = ["--workers", str(args.workers), "--threads", str(args.threads)]
     script = logs / "chat.lua"
-    heads, tails = lua_parts()
-    script.write_text(WRK_SCRIPT.replace("{HEADS}", "{" + heads + "}").replace("{TAILS}", "{" + tails + "}"))
     results: dict[str, list[Result]] = {"chat": [], "chat-unique": [], "ceiling": []}
     # Per concurrency level: each round's new-question throughput over the same round's ceiling.
     round_shares: list[list[float]] = []
     with ExitStack() as servers:
         chat = servers.enter_context(serve(logs, args=common, name="chat"))
+        messages = chat_messages(issued_context(chat.url))
+        heads, tails = lua_parts(messages)
+        script.write_text(WRK_SCRIPT.replace("{HEADS}", "{" + heads + "}").replace("{TAILS}", "{" + tails + "}"))
         ceiling_command = [sys.executable, str(Path(__file__).resolve()), "--serve-ceiling"]
         ceiling = servers.enter_context(serve(logs, args=common, name="ceiling", command=ceiling_command))
         urls = {"chat": chat.url, "ceiling": ceiling.url}
@@ -308,8 +331,10 @@ def main() -> int:
                         result = run_wrk(url, clients, args.duration, script, mode=mode, offset=offset, renew=renew)
                     else:
                         port = ceiling_port if name == "ceiling" else chat_port
-                        run_python("127.0.0.1", port, clients, 1.0, unique=mode == "unique")
-                        result = run_python("127.0.0.1", port, clients, args.duration, unique=mode == "unique")
+                        run_python("127.0.0.1", port, clients, 1.0, messages, unique=mode == "unique")
+                        result = run_python(
+                            "127.0.0.1", port, clients, args.duration, messages, unique=mode == "unique"
+                        )
                     rounds[name].append(result)
                     print(
                         f"{name:11} {clients:3} clients: {result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms  "

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.http import MESSAGES
+from benchmarks.http import TOPIC_QUESTION, chat_messages
 
 KINDS = ("ceiling", "repeat", "unique")
 WARM_UP = 10
@@ -72,9 +72,9 @@ def environ(body: bytes) -> dict[str, Any]:
     }
 
 
-def body(number: int, *, unique: bool) -> bytes:
+def body(number: int, messages: list[dict[str, str]], *, unique: bool) -> bytes:
     """Request ``number``: a benchmark message, made new (whitespace only) when ``unique``."""
-    message = dict(MESSAGES[number % len(MESSAGES)])
+    message = dict(messages[number % len(messages)])
     if unique:
         message["message"] += format(number + 1, "b").replace("0", " ").replace("1", "\t")
     return json.dumps(message).encode()
@@ -98,19 +98,28 @@ def application(kind: str) -> Callable[..., Iterable[bytes]]:
     return create_app(Settings(rate_limit="off"))
 
 
+def issued_context(app: Any, kind: str) -> str:
+    """The follow-up's context: a token the app's bot issued (signed with its key)."""
+    if kind == "ceiling":
+        return ""  # the trivial endpoint ignores it
+    context: str = app.extensions["chatbot"].bot.ask(TOPIC_QUESTION).context
+    return context
+
+
 def run(kind: str, requests: int) -> None:
     """Start the app, warm it up, then answer ``requests`` requests of this kind."""
     app = application(kind)
     unique = kind == "unique"
+    messages = chat_messages(issued_context(app, kind))
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         if not status.startswith("200"):
             raise SystemExit(f"request failed: {status}")
 
     for number in range(WARM_UP):  # numbers the measured requests do not use
-        b"".join(app(environ(body(10**6 + number, unique=True)), start_response))
+        b"".join(app(environ(body(10**6 + number, messages, unique=True)), start_response))
     for number in range(requests):
-        b"".join(app(environ(body(number, unique=unique)), start_response))
+        b"".join(app(environ(body(number, messages, unique=unique)), start_response))
 
 
 def instructions(kind: str, requests: int) -> int:

@@ -15,12 +15,13 @@ from chatbot.dialogue.context import (
     Context,
     asks_what_it_is,
     aspect_concepts,
-    decode_context,
     encode_context,
     plan_turn,
+    read_context,
     refers_back,
     retopic,
 )
+from chatbot.dialogue.contextkey import context_key
 from chatbot.dialogue.decide import Decision, decide
 from chatbot.dialogue.reply import Reply, ReplyType
 from chatbot.dialogue.wording import (
@@ -34,12 +35,11 @@ from chatbot.dialogue.wording import (
 from chatbot.documents.defaults import corpus_questions, corpus_subject, corpus_topics
 from chatbot.documents.model import Corpus
 from chatbot.documents.passages import Passage
-from chatbot.errors import RequestError
 from chatbot.retrieval.index import Hit, PassageIndex
 from chatbot.retrieval.rerank import rerank, search_terms
 from chatbot.retrieval.store import Loaded, build
-from chatbot.text.analyzer import Query
-from chatbot.text.normalise import normalise_message
+from chatbot.text.analyzer import Correction, Query
+from chatbot.text.normalise import normalise, normalise_message
 from chatbot.triage.personal import detect_personal_advice
 from chatbot.triage.redflags import Triage, Triager, UrgentKind, load_triager
 from chatbot.triage.smalltalk import SmallTalk, detect_smalltalk
@@ -48,7 +48,9 @@ __all__ = ["Bot", "Ranking", "contact_line", "notice_text", "personal_advice_lin
 
 _LONG_QUESTION_WORDS = 8  # topical words: a message this long may be a story followed by its question
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+(?:and|but|so)\s+")
+# The lookbehind starts a match only where a run of spaces starts: without it a long run
+# not followed by "and" was tried from each of its spaces (quadratic in the run's length).
+_CLAUSE_BREAK = re.compile(r"[,;:]\s+|(?<!\s)\s+(?:and|but|so)\s+")
 # Where a message asking two things starts its second question: "..., and when can I drive?"
 _SECOND_QUESTION = re.compile(
     r"(?:[,;]\s*|\s+)(?:and|or|also|plus)\s+(?:also\s+)?"
@@ -66,12 +68,29 @@ def _question_tail(text: str) -> str | None:
     sentences = [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
     if not sentences:
         return None
-    tail = sentences[-1]
+    tail = " ".join(sentences[-1].split())  # one space between words
     if len(tail.split()) > 12:
         clauses = [part.strip() for part in _CLAUSE_BREAK.split(tail) if len(part.split()) >= 3]
         if clauses:
             tail = clauses[-1]
     return tail if tail != text.strip() else None
+
+
+RESTARTED = (
+    "(The conversation was restarted: the previous one could not be continued, so this message "
+    "was read on its own.)"
+)
+
+
+def _restarted(reply: Reply) -> Reply:
+    """``reply`` with the line saying the conversation was restarted (after an urgent reply's advice)."""
+    return dataclasses.replace(reply, reply=f"{reply.reply} {RESTARTED}")
+
+
+def _own_corrections(query: Query, message: str) -> tuple[Correction, ...]:
+    """The spelling corrections of words the visitor typed in this message (never of the context's words)."""
+    typed = normalise(message)
+    return tuple(c for c in query.corrections if c.original.lower() in typed)
 
 
 def question_parts(text: str) -> list[str]:
@@ -115,6 +134,7 @@ class Bot:
         self.index = index
         # The red flags: general, plus the corpus folder's own (a bad file stops start-up here).
         self.triager = triager or load_triager(settings.corpus or bundled_corpus_dir())
+        self.context_key = context_key(settings)  # signs the context tokens (shared by forked workers)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, workers: int = 1) -> Bot:
@@ -249,18 +269,18 @@ class Bot:
         anything else), small talk (a short reply and suggestions), then retrieval,
         searching a follow-up together with the conversation topic carried by
         ``context`` (the token from the previous reply; a token that does not
-        validate raises :class:`~chatbot.errors.RequestError`). Questions about the
+        validate is dropped and the reply says the conversation was restarted). Questions about the
         visitor's own case get the general passages plus a line saying the bot
         cannot advise on an individual case, with the clinic's contact.
         """
         found, acute = self.triager.assess(message)
-        if found is not None:  # before the context is read: a bad token never stands in the way
-            try:
-                state, restarted = decode_context(context), False
-            except RequestError:
-                state, restarted = Context(), True
-            return self.urgent(found, state, restarted=restarted)
-        state = decode_context(context)
+        state = read_context(context, self.context_key)
+        if found is not None:  # first, whatever the context: a bad token never stands in the way
+            return self.urgent(found, state or Context(), restarted=state is None)
+        if state is None:
+            # A stale or invalid token (an old page, another server's key) is dropped: the
+            # conversation starts again and the reply says so. Never an error.
+            return _restarted(self.ask(message, top_k=top_k))
         normalised = normalise_message(message)  # once for the two checks
         kind = detect_smalltalk(message, normalised=normalised)
         if kind is not None:
@@ -285,7 +305,7 @@ class Bot:
         if plan.follow_up and not (decision.answer and hits):
             # The topic did not help: try the message on its own before giving up.
             query, hits, decision = self.retrieve(message, top_k=top_k)
-        token = encode_context(Context(topic=plan.topic))
+        token = encode_context(Context(topic=plan.topic), self.context_key)
         personal = detect_personal_advice(message, normalised=normalised)
         if personal and not (decision.answer and hits) and plan.topic:
             # "Should I stop taking X?": the general information is about X.
@@ -295,7 +315,13 @@ class Bot:
             prefix = f"{safety_net_line(self.settings)} {prefix}"
         if not decision.answer or not hits:
             declined = self.not_found(query)
-            return dataclasses.replace(declined, reply=prefix + declined.reply, context=token, personal_advice=personal)
+            return dataclasses.replace(
+                declined,
+                reply=prefix + declined.reply,
+                context=token,
+                personal_advice=personal,
+                corrections=_own_corrections(query, message),
+            )
         if query.text != message and query.text in question_parts(message):  # one question of several: say which
             prefix += (
                 f'Your message asks more than one thing; this answers "{query.text.rstrip("?")}". '
@@ -312,7 +338,7 @@ class Bot:
             passages=passages,
             suggestions=self.suggestions_after(message, hits),
             context=token,
-            corrections=query.corrections,
+            corrections=_own_corrections(query, message),
             personal_advice=personal,
         )
 
@@ -354,7 +380,7 @@ class Bot:
             reply=f"{text} {RESTARTED_LINE}" if restarted else text,
             disclaimer=settings.disclaimer,
             notice=notice_text(settings),
-            context=encode_context(state),
+            context=encode_context(state, self.context_key),
             emergency_number=settings.emergency_number,
             crisis_line=settings.crisis_line if crisis else None,
             tier="emergency" if found.tier == "emergency" else "urgent_today",
@@ -386,7 +412,7 @@ class Bot:
             disclaimer=settings.disclaimer,
             notice=notice_text(settings),
             suggestions=self.suggestions,
-            context=encode_context(state),
+            context=encode_context(state, self.context_key),
         )
 
     def clarify(self, pronoun: str, state: Context) -> Reply:
@@ -405,7 +431,7 @@ class Bot:
             disclaimer=settings.disclaimer,
             notice=notice_text(settings),
             suggestions=self.suggestions,
-            context=encode_context(state),
+            context=encode_context(state, self.context_key),
         )
 
     def clinic_info(self, details: tuple[ClinicDetail, ...], state: Context) -> Reply:
@@ -418,5 +444,5 @@ class Bot:
             disclaimer=settings.disclaimer,
             notice=notice_text(settings),
             suggestions=self.suggestions,
-            context=encode_context(state),
+            context=encode_context(state, self.context_key),
         )

@@ -223,6 +223,19 @@ def index(as_json: bool, corpus: Path | None, config_path: Path | None) -> None:
     help="Batch mode: rank every question and write one JSON line per question (for external benchmarks).",
 )
 @click.option(
+    "--run-format",
+    default="jsonl",
+    help="With --run: jsonl (default), trec (qid Q0 docid rank score tag), or jsonl,trec (both: OUT's name "
+    "with .jsonl and .trec).",
+)
+@click.option(
+    "--qrels",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="With --run: judgements (BEIR qrels TSV or TREC qrels) to print nDCG@10, MRR@10 and recall@100 "
+    "for; only the questions they judge are ranked. Default: a BEIR folder's qrels/test.tsv.",
+)
+@click.option(
     "--junit",
     "junit_out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -262,6 +275,8 @@ def eval_command(
     top_k: int | None,
     json_out: Path | None,
     run_out: Path | None,
+    run_format: str,
+    qrels: Path | None,
     junit_out: Path | None,
     report_out: Path | None,
     min_hit1: float | None,
@@ -288,17 +303,25 @@ def eval_command(
     Examples:
       chatbot eval tests/qa --min-hit1 0.9 --report qa-report.html
       chatbot eval questions.jsonl --corpus faq.jsonl --run run.jsonl --top-k 1000
+      chatbot eval scifact/ --run run.trec --run-format trec      (a BEIR folder)
     """
     from chatbot.errors import EvalFileError
+    from chatbot.evaluation.beir import beir_corpus
     from chatbot.evaluation.metrics import Thresholds
     from chatbot.evaluation.workflow import EvalOptions, evaluate
 
+    try:
+        corpus = corpus or beir_corpus(questions)  # a BEIR folder brings its corpus.jsonl
+    except EvalFileError as exc:
+        raise click.UsageError(str(exc)) from None
     settings = make_settings(config_path, corpus=corpus)
     options = EvalOptions(
         questions=questions,
         top_k=top_k,
         json_out=json_out,
         run_out=run_out,
+        run_formats=tuple(part.strip().lower() for part in run_format.split(",") if part.strip()),
+        qrels=qrels,
         junit_out=junit_out,
         report_out=report_out,
         baseline=baseline,

@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chatbot.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from chatbot.profile import read_profile
 
 __all__ = ["DEFAULT_DISCLAIMER", "Settings", "load_settings", "setting_docs"]
 
@@ -135,6 +128,14 @@ class Settings:
     port: int = field(default=8000, metadata=_doc("Port `chatbot serve` listens on.", min=1, max=65535))
     workers: int = field(default=2, metadata=_doc("gunicorn worker processes.", min=1, max=64))
     threads: int = field(default=4, metadata=_doc("Threads per gunicorn worker.", min=1, max=64))
+    worker_class: str = field(
+        default="gthread",
+        metadata=_doc(
+            "gunicorn worker type: 'gthread' (threads; a buffering front such as nginx is then required on the "
+            "internet) or 'gevent' (needs the gevent package: pip install 'chatbot[gevent]'; idle and slow "
+            "connections cost no thread)."
+        ),
+    )
     allowed_origins: tuple[str, ...] = field(
         default=(), metadata=_doc("Origins allowed to call the API from a browser (CORS), e.g. the clinic website.")
     )
@@ -179,6 +180,23 @@ class Settings:
     watch: bool = field(default=True, metadata=_doc("Reload the corpus when its files change while serving."))
     watch_interval: float = field(
         default=2.0, metadata=_doc("Seconds between checks of the corpus folder for changes.", min=0.2, max=3600.0)
+    )
+    context_key: str = field(
+        default="",
+        metadata=_doc(
+            "Secret (at least 32 characters) that signs the conversation context tokens; the same on every "
+            "machine serving this chatbot. Default: a key generated once in the index folder (context.key).",
+        ),
+        repr=False,
+    )
+    hsts_max_age: int = field(
+        default=0,
+        metadata=_doc(
+            "When the clinic serves the chatbot over HTTPS: seconds browsers must keep using HTTPS "
+            "(Strict-Transport-Security, e.g. 31536000). 0: no such header.",
+            min=0,
+            max=63_072_000,
+        ),
     )
 
     def replace(self, **changes: Any) -> Settings:
@@ -322,6 +340,10 @@ def _coerce_one(f: dataclasses.Field[Any], value: Any, source: str) -> Any:
         result = tuple(_check_origin(origin, source) for origin in result)
     elif key == "public_url" and result and not re.match(r"^https?://[^\s/]+(/\S*)?$", result):
         raise _not_a(key, result, "a web address such as 'https://chat.clinic.example'", source)
+    elif key == "worker_class" and result not in ("gthread", "gevent"):
+        raise ConfigError(key, f"{result!r} is not a worker type: use gthread or gevent", source=source)
+    elif key == "context_key" and result and len(result) < 32:
+        raise ConfigError(key, "the context key must be at least 32 characters (e.g. 64 hex digits)", source=source)
     elif key == "disclaimer" and not result.strip():
         raise ConfigError(key, "the disclaimer cannot be empty", source=source)
     return result
@@ -340,35 +362,6 @@ def coerce_settings(values: Mapping[str, Any], *, source: str) -> Settings:
             raise ConfigError(key, f"unknown setting; known settings are: {known}", source=source)
         clean[key] = _coerce_one(f, value, source)
     return Settings(**clean)
-
-
-def read_profile(path: Path) -> dict[str, Any]:
-    """Read a clinic profile (TOML or YAML) into raw values."""
-    source = str(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("config", f"the clinic profile {path} does not exist", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError("config", f"cannot read the clinic profile {path}: {exc}", source=source) from None
-    data: Any
-    if path.suffix.lower() == ".toml":
-        try:
-            data = tomllib.loads(raw)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError("config", f"{path} is not valid TOML: {exc}", source=source) from None
-    elif path.suffix.lower() in {".yaml", ".yml"}:
-        try:
-            data = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise ConfigError("config", f"{path} is not valid YAML: {exc}", source=source) from None
-    else:
-        raise ConfigError("config", f"{path}: a clinic profile must end in .toml, .yaml or .yml", source=source)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError("config", f"{path} must hold key = value settings at the top level", source=source)
-    return {str(key).replace("-", "_"): value for key, value in data.items()}
 
 
 def load_settings(

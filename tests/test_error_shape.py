@@ -49,25 +49,8 @@ BAD_REQUESTS: list[tuple[str, str, str, Any, str | None, int, str]] = [
         400,
         "bad_context",
     ),
-    (
-        "context-forged",
-        "POST",
-        "/api/chat",
-        {"message": "risks", "context": "c1.bm90IGpzb24"},
-        JSON,
-        400,
-        "bad_context",
-    ),
-    ("context-garbage", "POST", "/api/chat", {"message": "risks", "context": "<script>"}, JSON, 400, "bad_context"),
-    (
-        "context-huge",
-        "POST",
-        "/api/chat",
-        {"message": "risks", "context": "c1." + "A" * 5000},
-        JSON,
-        400,
-        "bad_context",
-    ),
+    # A string that is not a valid token (forged, garbage, huge) is no error: the conversation
+    # restarts (tests/dialogue/test_contextkey.py), so nothing stands between an urgent message and its reply.
     ("deep-array", "POST", "/api/chat", "[" * 5000 + "]" * 5000, JSON, 400, "too_deep"),
     ("deep-object", "POST", "/api/chat", '{"a":' * 2000 + "1" + "}" * 2000, JSON, 400, "too_deep"),
     (

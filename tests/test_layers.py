@@ -1,7 +1,7 @@
 """Imports point one way: documents -> text -> retrieval -> triage / dialogue -> bot -> api / serve / evaluation -> cli.
 
 A module may import from its own layer and the layers below it, never from a layer above
-(function-level imports included). The base modules (errors, clinic, config, forking)
+(function-level imports included). The base modules (errors, clinic, config, profile, forking)
 sit below everything; ``from chatbot import __version__`` is allowed anywhere.
 """
 
@@ -20,6 +20,7 @@ LAYERS = {
     "clinic": 0,
     "config": 0,
     "forking": 0,
+    "profile": 0,
     "documents": 1,
     "text": 2,
     "retrieval": 3,

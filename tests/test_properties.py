@@ -294,13 +294,15 @@ def test_context_decoder_refuses_anything_forged(token: object) -> None:
     )
 )
 def test_context_decoder_refuses_forged_tokens_in_the_right_format(payload: str) -> None:
-    """A token with the right prefix and alphabet but a payload we never issued."""
+    """A token with the right prefix, alphabet and signature but a payload we never issued."""
     import base64
 
+    from chatbot.dialogue import context as conversation
     from chatbot.dialogue.context import MAX_TOPIC_WORDS, Context
 
     body = base64.urlsafe_b64encode(payload.encode("utf-8", "surrogatepass")).decode("ascii").rstrip("=")
-    result = _decode_or_error("c1." + body)
+    # Signed as the chatbot signs, so the strict parser behind the signature is what is tried.
+    result = _decode_or_error(f"c2.{body}.{conversation._sign(conversation._PROCESS_KEY, body)}")
     if isinstance(result, Context):
         assert len(result.topic) <= MAX_TOPIC_WORDS
         assert all(isinstance(word, str) and 0 < len(word) <= 40 for word in result.topic)
@@ -331,7 +333,7 @@ def test_context_round_trips_and_truncation_is_refused_or_harmless(
 def test_context_decoder_is_fast_on_huge_tokens(unit: str, repeat: int) -> None:
     from chatbot.dialogue.context import Context
 
-    result = _decode_or_error("c1." + unit * repeat)
+    result = _decode_or_error("c2." + unit * repeat)
     assert not isinstance(result, Context)
 
 

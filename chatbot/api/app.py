@@ -53,6 +53,11 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Flas
     bot = bot or Bot.from_settings(settings)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    # No redirects built from the Host header: a doubled slash or a missing trailing one
+    # is a 404, never a Location on whatever domain the client named.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
+    app.url_map.redirect_defaults = False
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if settings.proxy_count:
@@ -77,7 +82,10 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Flas
     if pages is not None:
         app.register_blueprint(pages)
 
-    app.wsgi_app = SecurityHeaders(app.wsgi_app, security_headers(settings))  # type: ignore[method-assign]
+    # Any answer may differ by Origin once CORS is on (allowed: the header; others: none).
+    app.wsgi_app = SecurityHeaders(  # type: ignore[method-assign]
+        app.wsgi_app, security_headers(settings), vary_origin=bool(settings.allowed_origins)
+    )
     app.register_error_handler(RequestError, handle_request_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -32,9 +32,18 @@ _STATUS_MESSAGES = {
     405: "This address does not accept that method. The API is described at /api/openapi.json.",
     429: "Too many requests from your address. Please wait a little and try again.",
 }
+#: Errors after which the rest of the request body is unread or its framing lost: the
+#: connection is closed after the reply (``Connection: close``), so a keep-alive client
+#: sends its next request on a new connection instead of losing it.
+_CLOSE_AFTER = frozenset({"body_too_large", "bad_body"})
+
+
 def error_response(status: int, code: str, message: str) -> Response:
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    if code in _CLOSE_AFTER:
+        response.headers["Connection"] = "close"
     return response
 
 

@@ -8,12 +8,11 @@ does, for every endpoint and reply type. The reply schema is the contract of
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from chatbot import __version__
 from chatbot.config import Settings, setting_range
-from chatbot.dialogue.context import MAX_TOKEN_CHARS, TOKEN_BODY, TOKEN_PREFIX
+from chatbot.dialogue.context import MAX_TOKEN_CHARS, TOKEN_PREFIX
 from chatbot.dialogue.reply import REPLY_SCHEMA_VERSION, ReplyType
 
 __all__ = ["openapi_document"]
@@ -49,12 +48,14 @@ def schemas(settings: Settings) -> dict[str, Any]:
                     "description": f"The visitor's message (at most {settings.max_message_chars} characters).",
                 },
                 "context": {
+                    # Any string: one that is not a token this server signed restarts the conversation
+                    # (never an error, so nothing stands between an urgent message and its reply).
                     "type": ["string", "null"],
-                    "maxLength": MAX_TOKEN_CHARS,
-                    # "" (like null) starts a conversation, as the server accepts it (found by the fuzz test).
-                    "pattern": f"^(?:{re.escape(TOKEN_PREFIX)}{TOKEN_BODY})?$",
-                    "description": "The `context` of the previous reply, unchanged; leave out to start a conversation. "
-                    "A value this chatbot did not issue is a 400 (bad_context).",
+                    "description": "The `context` of the previous reply, unchanged "
+                    f"(`{TOKEN_PREFIX}<payload>.<signature>`, under {MAX_TOKEN_CHARS} characters); "
+                    'leave out (or null, or "") to start a conversation. '
+                    "A string this chatbot did not sign (forged, stale, from another key) restarts the conversation "
+                    "and the reply says so; a value that is not a string is a 400 (bad_context).",
                 },
                 "top_k": {
                     "type": ["integer", "null"],  # null: the configured top_k, as the server accepts it

@@ -5,14 +5,20 @@ so a deeply nested document is a 400 and never a ``RecursionError``; the chat re
 from __future__ import annotations
 
 import json
+import logging
 import re
+import unicodedata
 from typing import Any
 
 from flask import request
+from werkzeug.exceptions import HTTPException
 
+from chatbot.api.security import request_id
 from chatbot.api.state import state
 from chatbot.config import Settings, setting_range
 from chatbot.errors import RequestError
+
+log = logging.getLogger("chatbot.api")
 
 __all__ = ["MAX_JSON_DEPTH", "parse_json"]
 
@@ -107,8 +113,18 @@ def _raw_body(limit: int) -> bytes:
         return kept
     # Without a Content-Length (chunked), read up to the limit and one byte more: the
     # stream stops at the limit, or raises werkzeug's 413 when the body goes beyond it.
-    raw = request.stream.read(limit)
-    if len(raw) >= limit and request.stream.read(1):
+    try:
+        raw = request.stream.read(limit)
+        too_large = len(raw) >= limit and bool(request.stream.read(1))
+    except HTTPException:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the server's framing errors (gunicorn's InvalidChunkSize ...)
+        # One line, the error's class only: its text may hold the bytes the client sent.
+        log.warning("unreadable request body in request %s (%s)", request_id(), type(exc).__name__)
+        raise RequestError(
+            "bad_body", "the request body could not be read (malformed chunked encoding)", status=400
+        ) from None
+    if too_large:
         raise RequestError("body_too_large", f"the body is larger than {limit} bytes", status=413)
     request.environ[_RAW_BODY] = raw
     return raw
@@ -152,6 +168,16 @@ def chat_request(body: Any, settings: Settings) -> tuple[str, str | None, int | 
             "message_too_long",
             f"the message is {len(message)} characters long; the limit is {settings.max_message_chars} characters",
         )
+    if not message.isascii():
+        # Unicode normalisation (NFKC, as the analysis does) can expand a character 18-fold
+        # (U+FDFA): the limit holds for the text the bot will work on, too.
+        normalised = len(unicodedata.normalize("NFKC", message))
+        if normalised > settings.max_message_chars:
+            raise RequestError(
+                "message_too_long",
+                f"the message is {normalised} characters long once its Unicode characters are written out; "
+                f"the limit is {settings.max_message_chars} characters",
+            )
     context = body.get("context")
     if context is not None and not isinstance(context, str):
         raise RequestError(

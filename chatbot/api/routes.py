@@ -70,7 +70,9 @@ def health() -> Response:
     reloader = current_app.extensions.get("chatbot.reloader")  # set by chatbot.serve.reloader.BotHolder.attach
     if reloader is not None:
         body["reload"] = reloader.status().to_dict()
-    return jsonify(body)
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"  # a health check must reach the server
+    return response
 
 
 def _sections(document: Any) -> list[dict[str, Any]]:
@@ -81,13 +83,20 @@ def _sections(document: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _revalidate(body: dict[str, Any]) -> Response:
+    """A JSON response caches may keep but must check again each time (the corpus reloads)."""
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @api.get("/documents")
 def documents() -> Response:
     bot = state().bot
     counts: dict[str, int] = {}
     for passage in bot.passages:
         counts[passage.document_id] = counts.get(passage.document_id, 0) + 1
-    return jsonify(
+    return _revalidate(
         {
             "documents": [
                 {
@@ -110,7 +119,7 @@ def document(document_id: str) -> Response:
     found = bot.corpus.document(document_id)
     if found is None:
         raise RequestError("not_found", f"there is no document with the id {document_id[:80]!r}", status=404)
-    return jsonify(
+    return _revalidate(
         {
             "id": found.id,
             "title": found.title,

@@ -28,6 +28,7 @@ log = logging.getLogger("chatbot.api")
 #: Where :class:`SecurityHeaders` puts the request id in the WSGI environment.
 REQUEST_ID_KEY = "chatbot.request_id"
 
+
 def content_security_policy(settings: Settings) -> str:
     """A strict CSP: no inline scripts or styles, nothing from other origins."""
     ancestors = " ".join(dict.fromkeys([settings.frame_ancestors, *(o for o in settings.allowed_origins if o != "*")]))
@@ -49,13 +50,17 @@ def content_security_policy(settings: Settings) -> str:
 
 def security_headers(settings: Settings) -> dict[str, str]:
     """The headers every response carries (see :class:`SecurityHeaders`)."""
-    return {
+    headers = {
         "Content-Security-Policy": content_security_policy(settings),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
+    if settings.hsts_max_age:
+        # Browsers ignore it over plain HTTP (RFC 6797), so it is safe behind a TLS front.
+        headers["Strict-Transport-Security"] = f"max-age={settings.hsts_max_age}; includeSubDomains"
+    return headers
 
 
 #: Endpoints counted by the rate limit (health and the description are not).
@@ -104,8 +109,9 @@ class SecurityHeaders:
     no client waits a minute before retrying a request it can correct at once.
     """
 
-    def __init__(self, app: WSGIApplication, headers: dict[str, str]) -> None:
+    def __init__(self, app: WSGIApplication, headers: dict[str, str], *, vary_origin: bool = False) -> None:
         self.app = app
+        self.vary_origin = vary_origin
         self.headers = list(headers.items())
         self._names = frozenset(name.lower() for name in [*headers, "X-Request-Id"])
         self._names_and_retry = self._names | {"retry-after"}
@@ -117,6 +123,8 @@ class SecurityHeaders:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             names = self._names if status.startswith(("429", "503")) else self._names_and_retry
             kept = [header for header in headers if header[0].lower() not in names]
+            if self.vary_origin:
+                kept = _vary_on_origin(kept)
             kept += extra
             kept.append(("X-Request-Id", rid))
             return start_response(status, kept, exc_info)
@@ -162,3 +170,13 @@ class OriginWarnings:
             "(the widget there says the site is not set up); add it to allowed_origins if it is the clinic's site",
             shown,
         )
+
+
+def _vary_on_origin(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``Vary: Origin`` on a response whose CORS headers depend on the Origin (shared caches must not mix them)."""
+    vary = [value for name, value in headers if name.lower() == "vary"]
+    words = {word.strip().lower() for value in vary for word in value.split(",")}
+    if "origin" in words or "*" in words:
+        return headers
+    rest = [header for header in headers if header[0].lower() != "vary"]
+    return [*rest, ("Vary", ", ".join([*vary, "Origin"]))]

@@ -5,11 +5,15 @@ string the client sends back with its next message. It holds only the conversati
 *topic*: up to :data:`MAX_TOPIC_WORDS` plain words taken from the last message that
 named a subject ("microvascular decompression", "botox").
 
-The token is ``c1.`` followed by base64url-encoded JSON ``{"v": 1, "topic": [...]}``.
-It is bounded (:data:`MAX_TOKEN_CHARS`), validated strictly when it comes back (a
-token that does not validate is a :class:`~chatbot.errors.RequestError`, i.e. a 400)
-and harmless if forged or replayed: a forged token can only add a few plain words to
-the search, exactly as if the visitor had typed them.
+The token is ``c2.<payload>.<signature>``: the payload is base64url-encoded JSON
+``{"v": 1, "topic": [...]}`` and the signature the first 16 bytes of its HMAC-SHA256
+under the server's context key (:func:`chatbot.dialogue.contextkey.context_key`), base64url,
+both without padding. It is bounded (:data:`MAX_TOKEN_CHARS`) and parsed strictly when
+it comes back: the signature first (constant-time), then canonical base64 only, no
+duplicate keys, ``v`` the integer 1, topic words matched to the end (a backslash-Z anchor, not a dollar).
+:func:`read_context` returns ``None`` for a token that does not validate, so the caller
+can drop it and restart the conversation (:class:`~chatbot.bot.Bot` does, and says so);
+:func:`decode_context` raises :class:`~chatbot.errors.RequestError` instead.
 
 Reading a follow-up (:func:`plan_turn`): a message's content words are split into
 *subject* words (known to the corpus, e.g. "botox", "carbamazepine") and *aspect*
@@ -23,7 +27,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,17 +52,21 @@ __all__ = [
     "decode_context",
     "encode_context",
     "plan_turn",
+    "read_context",
     "refers_back",
     "retopic",
 ]
 
 MAX_TOKEN_CHARS = 512
 MAX_TOPIC_WORDS = 6
-TOKEN_PREFIX = "c1."
-#: The token after its prefix: URL-safe base64, within MAX_TOKEN_CHARS.
-TOKEN_BODY = "[A-Za-z0-9_-]{1,508}"
-_TOKEN = re.compile(f"^{re.escape(TOKEN_PREFIX)}{TOKEN_BODY}$")
-_WORD = re.compile(r"^[^\W_][\w'-]{0,39}$")
+TOKEN_PREFIX = "c2."
+_SIGNATURE_BYTES = 16
+#: The token after its prefix: the payload and the signature, URL-safe base64 without padding.
+TOKEN_BODY = r"([A-Za-z0-9_-]{1,480})\.([A-Za-z0-9_-]{22})"
+_TOKEN = re.compile(re.escape(TOKEN_PREFIX) + TOKEN_BODY + r"\Z")
+_WORD = re.compile(r"[^\W_][\w'-]{0,39}\Z")
+#: The key when none is given (a library caller, a test): random, this process only.
+_PROCESS_KEY = os.urandom(32)
 _LETTERS = re.compile(r"[a-z']+")
 
 
@@ -121,41 +132,67 @@ class TurnPlan:
     follow_up: bool
 
 
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _sign(key: bytes, payload: str) -> str:
+    return _b64(hmac.new(key, (TOKEN_PREFIX + payload).encode("ascii"), hashlib.sha256).digest()[:_SIGNATURE_BYTES])
+
+
 @lru_cache(maxsize=4096)
-def encode_context(context: Context) -> str:
-    """The opaque token for ``context`` (always under :data:`MAX_TOKEN_CHARS`)."""
+def encode_context(context: Context, key: bytes | None = None) -> str:
+    """The signed token for ``context`` (always under :data:`MAX_TOKEN_CHARS`)."""
     words = tuple(word for word in context.topic if _WORD.match(word))[:MAX_TOPIC_WORDS]
-    payload = json.dumps({"v": 1, "topic": list(words)}, separators=(",", ":"), ensure_ascii=True)
-    token = TOKEN_PREFIX + base64.urlsafe_b64encode(payload.encode("ascii")).decode("ascii").rstrip("=")
+    data = json.dumps({"v": 1, "topic": list(words)}, separators=(",", ":"), ensure_ascii=True)
+    payload = _b64(data.encode("ascii"))
+    token = f"{TOKEN_PREFIX}{payload}.{_sign(key or _PROCESS_KEY, payload)}"
     if len(token) > MAX_TOKEN_CHARS:  # pragma: no cover - six 40-character words fit easily
-        return encode_context(Context(topic=words[:-1]))
+        return encode_context(Context(topic=words[:-1]), key)
     return token
 
 
 def _bad(reason: str) -> RequestError:
+    # The reason never quotes the token: nothing a client sent is echoed back.
     return RequestError(
         "bad_context",
         f"'context' is not a value returned by this chatbot ({reason}); send it back unchanged or leave it out",
     )
 
 
-def decode_context(token: object) -> Context:
-    """Validate a token sent back by a client; ``None`` or ``""`` is an empty context."""
+def _unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key")
+    return dict(pairs)
+
+
+def decode_context(token: object, key: bytes | None = None) -> Context:
+    """Validate a token sent back by a client; ``None`` or ``""`` is an empty context.
+
+    Raises :class:`~chatbot.errors.RequestError` (``bad_context``) for anything else
+    that is not a token this server signed with ``key``, character for character.
+    """
     if token is None or token == "":
         return Context()
     if not isinstance(token, str):
         raise _bad("expected a string")
     if len(token) > MAX_TOKEN_CHARS:
         raise _bad(f"longer than {MAX_TOKEN_CHARS} characters")
-    if not _TOKEN.match(token):
+    match = _TOKEN.match(token)
+    if match is None:
         raise _bad("unknown format")
-    body = token[len(TOKEN_PREFIX) :]
+    payload, signature = match.groups()
+    if not hmac.compare_digest(signature, _sign(key or _PROCESS_KEY, payload)):
+        raise _bad("not signed by this chatbot")
     try:
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        data = json.loads(raw.decode("ascii"))
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        if _b64(raw) != payload:  # one spelling only: no stray bits in the last character
+            raise ValueError("non-canonical base64")
+        data = json.loads(raw.decode("ascii"), object_pairs_hook=_unique)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise _bad("cannot be decoded") from None
-    if not isinstance(data, dict) or set(data) != {"v", "topic"} or data["v"] != 1:
+    if not isinstance(data, dict) or set(data) != {"v", "topic"} or type(data["v"]) is not int or data["v"] != 1:
         raise _bad("unknown version or fields")
     topic = data["topic"]
     if not isinstance(topic, list) or len(topic) > MAX_TOPIC_WORDS:
@@ -163,6 +200,15 @@ def decode_context(token: object) -> Context:
     if not all(isinstance(word, str) and _WORD.match(word) for word in topic):
         raise _bad("the topic holds something other than plain words")
     return Context(topic=tuple(topic))
+
+
+def read_context(token: str | None, key: bytes | None = None) -> Context | None:
+    """:func:`decode_context`, but ``None`` for a token that does not validate (the caller
+    drops it and starts the conversation again) instead of raising."""
+    try:
+        return decode_context(token, key)
+    except RequestError:
+        return None
 
 
 _ASPECT_STEMS = frozenset(stem(word) for word in _ASPECT_WORDS)

@@ -1,4 +1,10 @@
-"""Reading question files (YAML, CSV, JSONL) into :class:`QuestionSet`; every error names file, case and field."""
+"""Reading question files (YAML, CSV, JSONL) into :class:`QuestionSet`; every error names file, case and field.
+
+Question sets for QA are read strictly: a field the format does not define is an error. In
+batch mode (``chatbot eval --run``) a case's other fields are ignored and ``_id`` names it when
+there is no ``id``, so a public collection's queries (BEIR's ``queries.jsonl``: ``_id``,
+``text``, ``metadata``) are read as they are; a BEIR folder stands for its ``queries.jsonl``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +20,7 @@ import yaml
 
 from chatbot.dialogue.reply import ReplyType
 from chatbot.errors import EvalFileError
+from chatbot.evaluation.beir import QUERIES_FILE, is_beir_folder
 from chatbot.evaluation.sets import (
     CASE_FIELDS,
     DEFAULT_TOP_K,
@@ -34,9 +42,10 @@ __all__ = ["load_question_files", "load_question_set"]
 class _Reader:
     """Validates the raw rows of one file; every error names file, case and field."""
 
-    def __init__(self, path: Path, default_top_k: int) -> None:
+    def __init__(self, path: Path, default_top_k: int, *, batch: bool = False) -> None:
         self.path = path
         self.default_top_k = default_top_k
+        self.batch = batch  # other fields ignored, _id for id (see the module's description)
 
     def fail(self, reason: str, case: str | int | None = None, field: str | None = None) -> EvalFileError:
         return EvalFileError(self.path, reason, case=case, field=field)
@@ -149,10 +158,14 @@ class _Reader:
         label = f"line {number}" if by_line else f"#{number}"
         if not isinstance(row, dict):
             raise self.fail(f"a case must be a mapping, got {type(row).__name__}", label)
-        case_id = self.text(row.get("id"), label, "id") or f"{set_name}-{number:03d}"
+        case_id = self.text(row.get("id"), label, "id")
+        if self.batch and not case_id:
+            case_id = self.text(row.get("_id"), label, "_id")
+        case_id = case_id or f"{set_name}-{number:03d}"
         unknown = sorted(set(map(str, row)) - CASE_FIELDS)
-        if unknown:
-            raise self.fail(f"unknown field; a case has {', '.join(sorted(CASE_FIELDS))}", case_id, unknown[0])
+        if unknown and not self.batch:
+            hint = " (BEIR queries are read as they are in batch mode, --run)" if "_id" in unknown else ""
+            raise self.fail(f"unknown field; a case has {', '.join(sorted(CASE_FIELDS))}{hint}", case_id, unknown[0])
         holdout = row.get("holdout", False)
         if isinstance(holdout, str) and csv_cell:
             holdout = holdout.strip().lower() in {"1", "true", "yes", "y"}
@@ -217,7 +230,7 @@ def _read(path: Path) -> str:
         raise EvalFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
 
 
-def _load_yaml(path: Path, text: str) -> QuestionSet:
+def _load_yaml(path: Path, text: str, *, batch: bool) -> QuestionSet:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -231,7 +244,7 @@ def _load_yaml(path: Path, text: str) -> QuestionSet:
     unknown = sorted(set(map(str, data)) - FILE_FIELDS)
     if unknown:
         raise EvalFileError(path, f"unknown top-level field; use {', '.join(sorted(FILE_FIELDS))}", field=unknown[0])
-    reader = _Reader(path, DEFAULT_TOP_K)
+    reader = _Reader(path, DEFAULT_TOP_K, batch=batch)
     name = reader.text(data.get("name"), "(file)", "name") or path.stem
     top_k = reader.top_k(data.get("top_k"), None) or DEFAULT_TOP_K
     raw_cases = data.get("cases")
@@ -269,34 +282,42 @@ def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, Any]]:
         raise EvalFileError(path, f"broken CSV: {exc}", case=f"line {reader.line_num}") from None
 
 
-def load_question_set(path: Path | str) -> QuestionSet:
-    """Read and validate one question file (``.yaml``/``.yml``, ``.csv`` or ``.jsonl``)."""
+def load_question_set(path: Path | str, *, batch: bool = False) -> QuestionSet:
+    """Read and validate one question file (``.yaml``/``.yml``, ``.csv`` or ``.jsonl``); ``batch``:
+    for batch mode (other fields ignored, see the module's description)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise EvalFileError(path, f"unsupported question file; use {', '.join(SUFFIXES)}")
     text = _read(path)
     if suffix in {".yaml", ".yml"}:
-        return _load_yaml(path, text)
-    reader = _Reader(path, DEFAULT_TOP_K)
+        return _load_yaml(path, text, batch=batch)
+    reader = _Reader(path, DEFAULT_TOP_K, batch=batch)
     rows = _jsonl_rows(path, text) if suffix == ".jsonl" else _csv_rows(path, text)
     # Row numbers are file lines here, so errors point at the line as well as the id.
     cases = reader.cases(rows, path.stem, csv_cell=suffix == ".csv", by_line=True)
     return QuestionSet(name=path.stem, path=path, cases=cases)
 
 
-def load_question_files(paths: Sequence[Path]) -> list[QuestionSet]:
-    """Every question file named, folders expanded to their question files (sorted)."""
+def load_question_files(paths: Sequence[Path], *, batch: bool = False) -> list[QuestionSet]:
+    """Every question file named, folders expanded to their question files (sorted); a BEIR
+    folder to its queries, in a set named after the folder."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        if is_beir_folder(path):
+            files.append(path / QUERIES_FILE)
+        elif path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
             if not found:
                 raise EvalFileError(path, f"no question files ({', '.join(SUFFIXES)}) in this folder")
             files.extend(found)
         else:
             files.append(path)
-    sets = [load_question_set(path) for path in files]
+    sets = [load_question_set(path, batch=batch) for path in files]
+    sets = [
+        replace(qs, name=qs.path.parent.name) if qs.path.name == QUERIES_FILE and is_beir_folder(qs.path.parent) else qs
+        for qs in sets
+    ]
     names: dict[str, Path] = {}
     for qs in sets:
         if qs.name in names:

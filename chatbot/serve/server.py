@@ -7,9 +7,11 @@ worker more or less). The corpus is loaded and the index built once, in the mast
 before the workers fork (errors stop start-up with a message, not a crash loop), and
 the workers share that memory copy-on-write.
 
-Workers are gunicorn's threaded workers (``gthread``): answering a question takes a
-fraction of a millisecond of Python, so a few threads per process keep the CPU busy
-while sockets wait. The access log holds the request line and status only, never a
+Workers are gunicorn's threaded workers (``gthread``) by default: answering a question
+takes a fraction of a millisecond of Python, so a few threads per process keep the CPU
+busy while sockets wait. A slow client holds a thread, so on the internet put a buffering
+front (nginx, ``docker-compose.yml``) before it, or set ``worker_class = "gevent"``, where
+an idle connection costs no thread. The access log holds the request line and status only, never a
 request body, so nothing a visitor types is written there.
 """
 
@@ -19,13 +21,17 @@ import gc
 import logging
 import socket
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
+import orjson
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from chatbot.config import Settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ["ACCESS_LOG_FORMAT", "ChatbotServer", "gunicorn_options", "port_in_use", "run_dev", "run_gunicorn"]
 
@@ -39,7 +45,9 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
-        "worker_class": "gthread",
+        "worker_class": settings.worker_class,
+        # gevent: one greenlet per connection, up to this many per worker.
+        "worker_connections": 1000,
         "timeout": 30,
         "graceful_timeout": 20,
         "keepalive": 5,
@@ -111,13 +119,123 @@ def freeze_heap(server: Any, worker: Any) -> None:
     gc.freeze()
 
 
+#: The request gunicorn is serving on each connection (by its socket), for :class:`ConnectionClose`.
+#: Keyed by socket rather than by thread: gevent workers serve many connections in one thread.
+_requests: dict[Any, Any] = {}
+
+
+def _request_socket(req: Any) -> Any:
+    return getattr(getattr(req, "unreader", None), "sock", None)
+
+
+def remember_request(worker: Any, req: Any) -> None:
+    """gunicorn's ``pre_request`` hook: keep the request by its socket for :class:`ConnectionClose`."""
+    sock = _request_socket(req)
+    if sock is not None:
+        _requests[sock] = req
+    worker.log.debug("%s %s", req.method, req.path)  # what gunicorn's default hook does
+
+
+def forget_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """gunicorn's ``post_request`` hook."""
+    _requests.pop(_request_socket(req), None)
+
+
+class ConnectionClose:
+    """WSGI middleware: a response the app marks ``Connection: close`` closes the connection.
+
+    gunicorn drops hop-by-hop headers an application sets and decides ``keep-alive``
+    itself; after a 413 (body unread) or a malformed chunked body it then closes the
+    connection anyway, under the client's next request. Telling gunicorn before the
+    headers go out makes the reply say ``Connection: close``, so the client opens a new
+    connection instead of losing a request.
+    """
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if any(name.lower() == "connection" and value.lower() == "close" for name, value in headers):
+                req = _requests.get(environ.get("gunicorn.socket"))
+                if req is not None and hasattr(req, "force_close"):
+                    req.force_close()
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
+#: gunicorn's own refusals (before the app runs), in the API's error shape; never the request's bytes.
+_GUNICORN_ERRORS = {
+    400: ("bad_request", "the request could not be understood"),
+    403: ("forbidden", "the request is not allowed"),
+    414: ("uri_too_long", "the address is too long"),
+    417: ("expectation_failed", "the Expect header cannot be met"),
+    431: ("headers_too_large", "the request headers are too large"),
+    500: ("internal_error", "Something went wrong on our side. Please try again later."),
+    501: ("not_implemented", "that transfer coding is not supported"),
+}
+
+
+def json_error_bytes(status_int: int, reason: str) -> bytes:
+    """A complete HTTP/1.1 error response in the JSON error shape (closes the connection)."""
+    code, message = _GUNICORN_ERRORS.get(status_int, ("bad_request", "the request could not be understood"))
+    body = orjson.dumps({"error": {"code": code, "message": message}})
+    reason = "".join(ch for ch in reason if 32 <= ord(ch) < 127) or "Error"
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: application/json\r\n"
+        "Cache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("latin-1") + body
+
+
+def write_json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """Replaces ``gunicorn.util.write_error`` (HTML that echoes the bad request line)."""
+    from gunicorn import util
+
+    util.write_nonblock(sock, json_error_bytes(status_int, reason))
+
+
+class _NoRequestBytes(logging.Filter):
+    """gunicorn's "Invalid request from ip=...: <error>" line without the quoted bytes the client sent."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Invalid request from ip="):
+            record.msg, record.args = message.split("'", 1)[0].split('"', 1)[0].rstrip(" :"), None
+        return True
+
+
+def install_gunicorn_errors() -> None:
+    """gunicorn's own 400/414/431 ... in the JSON error shape, logged without the request's bytes."""
+    from gunicorn import util
+
+    util.write_error = write_json_error
+    gunicorn_error_log = logging.getLogger("gunicorn.error")
+    if not any(isinstance(f, _NoRequestBytes) for f in gunicorn_error_log.filters):
+        gunicorn_error_log.addFilter(_NoRequestBytes())
+
+
 def run_gunicorn(app: Flask, settings: Settings) -> None:
     """Serve ``app`` under gunicorn until the master is told to stop."""
     from chatbot.serve.reloader import gunicorn_hooks
 
     configure_logging()
+    install_gunicorn_errors()
+    if not isinstance(app.wsgi_app, ConnectionClose):
+        app.wsgi_app = ConnectionClose(app.wsgi_app)  # type: ignore[method-assign]
     # Reload on HUP; watch in each worker.
-    options = {**gunicorn_options(settings), "pre_fork": freeze_heap, **gunicorn_hooks(app)}
+    options = {
+        **gunicorn_options(settings),
+        "pre_fork": freeze_heap,
+        "pre_request": remember_request,
+        "post_request": forget_request,
+        **gunicorn_hooks(app),
+    }
     ChatbotServer(app, options).run()
 
 

@@ -9,7 +9,7 @@ from itertools import compress, repeat
 
 from nltk.stem.snowball import SnowballStemmer
 
-__all__ = ["american", "stem", "stem_all"]
+__all__ = ["STEMS_DICT_WORDS", "STEM_CACHE_WORDS", "american", "stem", "stem_all"]
 
 
 _stemmer = SnowballStemmer("english")
@@ -46,7 +46,15 @@ def american(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=200_000)
+#: Bounds of the two stem caches, in words. Every unseen word a visitor sends lands in
+#: them, so they are kept to a few megabytes (about 300 bytes a word for both): 100,000
+#: unique junk words once grew a worker by about 30 MB. A corpus with more distinct words
+#: than this only re-stems some of them while indexing.
+STEM_CACHE_WORDS = 4096
+STEMS_DICT_WORDS = 8192
+
+
+@lru_cache(maxsize=STEM_CACHE_WORDS)
 def stem(word: str) -> str:
     """Snowball stem of one lowercase word, British spelling folded (cached: stemming dominates indexing)."""
     if not word[:1].isalpha():
@@ -62,7 +70,7 @@ def stem_all(tokens: list[str]) -> list[str]:
     """:func:`stem` of every token, through a plain dict (indexing looks up millions of tokens)."""
     stems = list(map(_STEMS.get, tokens))
     if None in stems:
-        if len(_STEMS) > 500_000:
+        if len(_STEMS) > STEMS_DICT_WORDS:
             _STEMS.clear()
         # Visit only the new tokens (most texts have a few among a hundred known ones).
         for i in compress(range(len(stems)), map(operator.is_, stems, repeat(None))):

@@ -26,15 +26,22 @@ from chatbot.errors import CorpusError, RequestError
 from chatbot.text.lexicon import load_synonyms
 
 
-def token_of(payload: Any) -> str:
-    raw = json.dumps(payload).encode()
-    return "c1." + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def signed(body: str, key: bytes | None = None) -> str:
+    """A token with this base64 body, signed as the chatbot signs (the strict parser comes after the signature)."""
+    from chatbot.dialogue import context as conversation
+
+    return f"c2.{body}.{conversation._sign(key or conversation._PROCESS_KEY, body)}"
+
+
+def token_of(payload: Any, key: bytes | None = None) -> str:
+    raw = json.dumps(payload) if not isinstance(payload, str) else payload
+    return signed(base64.urlsafe_b64encode(raw.encode()).decode().rstrip("="), key)
 
 
 def test_round_trip() -> None:
     context = Context(topic=("microvascular", "decompression"))
     token = encode_context(context)
-    assert token.startswith("c1.")
+    assert token.startswith("c2.")
     assert decode_context(token) == context
 
 
@@ -74,8 +81,8 @@ def test_encode_drops_non_words() -> None:
         token_of({"v": 1, "topic": [1, 2]}),
         token_of({"v": 1, "topic": ["x" * 41]}),
         token_of([1, 2, 3]),
-        "c1." + base64.urlsafe_b64encode(b"\xff\xfe").decode().rstrip("="),
-        "c1.e30x",
+        signed(base64.urlsafe_b64encode(b"\xff\xfe").decode().rstrip("=")),
+        signed("e30x"),
     ],
 )
 def test_bad_tokens_are_request_errors(token: object) -> None:
@@ -85,11 +92,15 @@ def test_bad_tokens_are_request_errors(token: object) -> None:
     assert caught.value.status == 400
 
 
-def test_forged_token_only_adds_words(bot: Bot) -> None:
-    forged = token_of({"v": 1, "topic": ["botox"]})
+def test_a_forged_token_restarts_the_conversation(bot: Bot) -> None:
+    from chatbot.bot import RESTARTED
+
+    forged = token_of({"v": 1, "topic": ["botox"]}, key=b"not the bot's key")
     reply = bot.ask("how long does it last", context=forged)
-    assert reply.type is ReplyType.ANSWER
-    assert any("3–6 months" in p.text or "every 3–4 months" in p.text for p in reply.passages)
+    assert reply.reply.endswith(RESTARTED)
+    assert decode_context(reply.context, bot.context_key).topic != ("botox",)
+    genuine = bot.ask("how long does it last", context=token_of({"v": 1, "topic": ["botox"]}, key=bot.context_key))
+    assert any("3–6 months" in p.text or "every 3–4 months" in p.text for p in genuine.passages)
 
 
 def test_plan_follow_up_and_new_topic(bot: Bot) -> None:
@@ -117,11 +128,11 @@ def test_plan_follow_up_and_new_topic(bot: Bot) -> None:
 
 def test_topic_travels_in_the_reply(bot: Bot) -> None:
     first = bot.ask("What is microvascular decompression?")
-    assert decode_context(first.context).topic == ("microvascular", "decompression")
+    assert decode_context(first.context, bot.context_key).topic == ("microvascular", "decompression")
     second = bot.ask("What are the risks?", context=first.context)
-    assert decode_context(second.context).topic == ("microvascular", "decompression")
+    assert decode_context(second.context, bot.context_key).topic == ("microvascular", "decompression")
     third = bot.ask("Tell me about Botox", context=second.context)
-    assert decode_context(third.context).topic == ("botox",)
+    assert decode_context(third.context, bot.context_key).topic == ("botox",)
 
 
 def test_follow_up_depends_on_the_context(bot: Bot) -> None:

@@ -3,6 +3,11 @@
 Optional fields: ``id`` (the passage id derives from it, so results map back to
 rows), ``title`` (the section shown in citations) and ``url`` (the citation's source).
 Each row is one block; its offsets are the row's span in the file.
+
+A ``.jsonl`` row with ``_id`` and no ``question`` or ``answer`` is a document of a BEIR
+corpus (``corpus.jsonl``: ``_id``, ``title``, ``text``, other fields such as ``metadata``
+ignored): its text is the passage, its title the section (indexed with it, as BEIR's
+baselines index title and text), its ``_id`` the row id that run files name.
 """
 
 from __future__ import annotations
@@ -21,19 +26,47 @@ from chatbot.documents.readers.textfile import read_text_file
 from chatbot.errors import CorpusError
 
 FAQ_FIELDS = ("id", "question", "answer", "title", "url")
+#: The fields read from a BEIR corpus row.
+BEIR_FIELDS = ("_id", "title", "text")
 
 
-def _row_block(path: Path, row: dict[str, Any], line: int, start: int, end: int, title: str) -> Block:
+def _text_fields(path: Path, row: dict[str, Any], line: int, names: tuple[str, ...]) -> dict[str, str]:
     values: dict[str, str] = {}
-    for key in FAQ_FIELDS:
+    for key in names:
         value = row.get(key)
         if value is None:
             continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "id":
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key in ("id", "_id"):
             value = str(value)
         if not isinstance(value, str):
             raise CorpusError(path, f"field {key!r} must be text, got {type(value).__name__}", line=line)
         values[key] = value.strip()
+    return values
+
+
+def _beir_block(path: Path, row: dict[str, Any], line: int, start: int, end: int, title: str) -> Block:
+    values = _text_fields(path, row, line, BEIR_FIELDS)
+    if not values.get("_id"):
+        raise CorpusError(path, "row has an empty '_id'; every BEIR corpus row needs its id", line=line)
+    text, section = values.get("text"), values.get("title", "")
+    if not text:  # a document with a title only is searched by its title
+        text, section = section, ""
+    if not text:
+        raise CorpusError(path, "row has no 'text' and no 'title'; a BEIR corpus row needs one", line=line)
+    return Block(
+        kind="faq",
+        text=text,
+        start=start,
+        end=end,
+        section_path=(title, section) if section else (title,),
+        row_id=values["_id"],
+    )
+
+
+def _row_block(path: Path, row: dict[str, Any], line: int, start: int, end: int, title: str) -> Block:
+    if "_id" in row and "question" not in row and "answer" not in row:
+        return _beir_block(path, row, line, start, end, title)
+    values = _text_fields(path, row, line, FAQ_FIELDS)
     for key in ("question", "answer"):
         if not values.get(key):
             raise CorpusError(path, f"row has no {key!r}; every FAQ row needs a question and an answer", line=line)
