@@ -76,15 +76,9 @@ def _question_tail(text: str) -> str | None:
     return tail if tail != text.strip() else None
 
 
-RESTARTED = (
-    "(The conversation was restarted: the previous one could not be continued, so this message "
-    "was read on its own.)"
-)
-
-
 def _restarted(reply: Reply) -> Reply:
     """``reply`` with the line saying the conversation was restarted (after an urgent reply's advice)."""
-    return dataclasses.replace(reply, reply=f"{reply.reply} {RESTARTED}")
+    return dataclasses.replace(reply, reply=f"{reply.reply} {RESTARTED_LINE}")
 
 
 def _own_corrections(query: Query, message: str) -> tuple[Correction, ...]:
@@ -276,7 +270,8 @@ class Bot:
         found, acute = self.triager.assess(message)
         state = read_context(context, self.context_key)
         if found is not None:  # first, whatever the context: a bad token never stands in the way
-            return self.urgent(found, state or Context(), restarted=state is None)
+            reply = self.urgent(found, state or Context())
+            return reply if state is not None else _restarted(reply)
         if state is None:
             # A stale or invalid token (an old page, another server's key) is dropped: the
             # conversation starts again and the reply says so. Never an error.
@@ -370,14 +365,14 @@ class Bot:
             (same_document if document_id == top.document_id else others).append(question)
         return tuple([*same_document, *others][: max(3, len(self.suggestions))])
 
-    def urgent(self, found: Triage, state: Context, *, restarted: bool = False) -> Reply:
+    def urgent(self, found: Triage, state: Context) -> Reply:
         """Send the person to emergency care, the crisis line or the clinic today, before anything else."""
         settings = self.settings
         text = urgent_text(settings, action=found.action, crisis=found.crisis, clinic_flag=found.clinic)
         crisis = found.kind is UrgentKind.SELF_HARM or found.crisis
         return Reply(
             type=ReplyType.URGENT,
-            reply=f"{text} {RESTARTED_LINE}" if restarted else text,
+            reply=text,
             disclaimer=settings.disclaimer,
             notice=notice_text(settings),
             context=encode_context(state, self.context_key),

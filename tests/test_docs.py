@@ -102,7 +102,9 @@ def test_the_readme_api_example_is_what_the_server_returns() -> None:
     assert list(example) == list(actual), "the same fields in the same order"
 
     def check(shown: object, real: object, where: str) -> None:
-        if shown == "..." or (isinstance(shown, str) and shown.endswith("...") and isinstance(real, str)):
+        if where == "reply.context":  # signed with this installation's key: only its form is the same
+            assert isinstance(shown, str) and isinstance(real, str) and shown.split(".")[:2] == real.split(".")[:2]
+        elif shown == "..." or (isinstance(shown, str) and shown.endswith("...") and isinstance(real, str)):
             assert isinstance(shown, str) and real.startswith(shown[:-3].rstrip(". ")), where  # type: ignore[union-attr]
         elif isinstance(shown, dict):
             assert isinstance(real, dict), where

@@ -14,7 +14,6 @@ from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from chatbot.api.requests import is_urgent_chat
 from chatbot.config import Settings
 
 if TYPE_CHECKING:
@@ -71,6 +70,8 @@ def _not_limited() -> bool:
     if request.method == "OPTIONS" or request.endpoint not in LIMITED_ENDPOINTS:
         return True
     # An urgent message is always answered, even over the limit (the reply is cheap).
+    from chatbot.api.requests import is_urgent_chat  # requests imports this module
+
     return request.endpoint == "api.chat" and is_urgent_chat()
 
 

@@ -44,7 +44,10 @@ def personal_advice_line(settings: Settings) -> str:
     )
 
 
-RESTARTED_LINE = "(Your earlier conversation could not be continued, so this starts a new one.)"
+RESTARTED_LINE = (
+    "(The conversation was restarted: the previous one could not be continued, so this message "
+    "was read on its own.)"
+)
 
 
 def urgent_text(settings: Settings, *, action: str, crisis: bool, clinic_flag: bool) -> str:

@@ -93,7 +93,7 @@ def test_bad_tokens_are_request_errors(token: object) -> None:
 
 
 def test_a_forged_token_restarts_the_conversation(bot: Bot) -> None:
-    from chatbot.bot import RESTARTED
+    from chatbot.dialogue.wording import RESTARTED_LINE as RESTARTED
 
     forged = token_of({"v": 1, "topic": ["botox"]}, key=b"not the bot's key")
     reply = bot.ask("how long does it last", context=forged)

@@ -83,7 +83,7 @@ def test_words_of_the_context_are_never_echoed_in_corrections(bot: Bot) -> None:
 
 
 def test_an_invalid_context_never_stops_an_urgent_reply(bot: Bot) -> None:
-    from chatbot.bot import RESTARTED
+    from chatbot.dialogue.wording import RESTARTED_LINE as RESTARTED
 
     client = _client(bot, rate_limit="off")
     for context in ("c1.eyJ2IjoxLCJ0b3BpYyI6WyJtdmQiXX0", "garbage", "c2." + "A" * 600):

@@ -11,7 +11,7 @@ def test_a_follow_up_naming_another_kind_of_subject_replaces_the_topic(bot: Bot)
     first = bot.ask("how long does botox last")
     second = bot.ask("what are the risks of the surgery", context=first.context)
     assert second.type is ReplyType.ANSWER
-    assert "botox" not in [word.lower() for word in decode_context(second.context).topic]
+    assert "botox" not in [word.lower() for word in decode_context(second.context, bot.context_key).topic]
     third = bot.ask("and how long is recovery?", context=second.context)
     assert third.type is ReplyType.ANSWER
     assert "botox" not in third.reply.lower()
@@ -20,7 +20,7 @@ def test_a_follow_up_naming_another_kind_of_subject_replaces_the_topic(bot: Bot)
 def test_a_follow_up_answered_about_the_topic_keeps_it(bot: Bot) -> None:
     first = bot.ask("What is microvascular decompression?")
     second = bot.ask("what are the risks of the surgery", context=first.context)
-    assert decode_context(second.context).topic == decode_context(first.context).topic
+    assert decode_context(second.context, bot.context_key).topic == decode_context(first.context, bot.context_key).topic
 
 
 def test_retopic_leaves_a_new_question_alone(bot: Bot) -> None:
