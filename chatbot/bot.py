@@ -23,6 +23,7 @@ from chatbot.dialogue.context import (
 )
 from chatbot.dialogue.contextkey import context_key
 from chatbot.dialogue.decide import Decision, decide
+from chatbot.dialogue.plan import LONG_QUESTION_WORDS, question_parts, question_tail
 from chatbot.dialogue.reply import Reply, ReplyType
 from chatbot.dialogue.wording import (
     RESTARTED_LINE,
@@ -46,36 +47,6 @@ from chatbot.triage.smalltalk import SmallTalk, detect_smalltalk
 
 __all__ = ["Bot", "Ranking", "contact_line", "notice_text", "personal_advice_line"]
 
-_LONG_QUESTION_WORDS = 8  # topical words: a message this long may be a story followed by its question
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-# The lookbehind starts a match only where a run of spaces starts: without it a long run
-# not followed by "and" was tried from each of its spaces (quadratic in the run's length).
-_CLAUSE_BREAK = re.compile(r"[,;:]\s+|(?<!\s)\s+(?:and|but|so)\s+")
-# Where a message asking two things starts its second question: "..., and when can I drive?"
-_SECOND_QUESTION = re.compile(
-    r"(?:[,;]\s*|\s+)(?:and|or|also|plus)\s+(?:also\s+)?"
-    r"(?=(?:is|are|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|"
-    r"how|what|when|where|which|who|whom|whose|why|am)\b)",
-    re.IGNORECASE,
-)
-
-
-def _question_tail(text: str) -> str | None:
-    """The last sentence of a long message, or its last clause when that sentence is long too.
-
-    None when the message is one short part (nothing shorter to try).
-    """
-    sentences = [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
-    if not sentences:
-        return None
-    tail = " ".join(sentences[-1].split())  # one space between words
-    if len(tail.split()) > 12:
-        clauses = [part.strip() for part in _CLAUSE_BREAK.split(tail) if len(part.split()) >= 3]
-        if clauses:
-            tail = clauses[-1]
-    return tail if tail != text.strip() else None
-
-
 def _restarted(reply: Reply) -> Reply:
     """``reply`` with the line saying the conversation was restarted (after an urgent reply's advice)."""
     return dataclasses.replace(reply, reply=f"{reply.reply} {RESTARTED_LINE}")
@@ -85,28 +56,6 @@ def _own_corrections(query: Query, message: str) -> tuple[Correction, ...]:
     """The spelling corrections of words the visitor typed in this message (never of the context's words)."""
     typed = normalise(message)
     return tuple(c for c in query.corrections if c.original.lower() in typed)
-
-
-def question_parts(text: str) -> list[str]:
-    """The questions of a message that asks more than one thing, in order; [] for one question.
-
-    Split at sentence ends and where "and", "or", "also" or "plus" open a new question
-    ("How long is the hospital stay, and when can I drive?"). Parts of fewer than three
-    words are kept with the part before them.
-    """
-    parts: list[str] = []
-    text = " ".join(text.split())  # one space between words: the split pattern stays linear
-    for sentence in _SENTENCE_END.split(text):
-        for piece in _SECOND_QUESTION.split(sentence):
-            piece = piece.strip(" ,;")
-            if not piece:
-                continue
-            if parts and len(piece.split()) < 3:
-                parts[-1] = f"{parts[-1]} {piece}"
-            else:
-                parts.append(piece)
-    questions = [part for part in parts if part.endswith("?") or _SECOND_QUESTION.search(f" and {part}")]
-    return questions if len(questions) > 1 else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +170,8 @@ class Bot:
         documents answer is answered (the reply says the rest is not: see :meth:`ask`).
         """
         parts: list[str] = []
-        if sum(not word.general for word in query.words) >= _LONG_QUESTION_WORDS:
-            tail = _question_tail(text)
+        if sum(not word.general for word in query.words) >= LONG_QUESTION_WORDS:
+            tail = question_tail(text)
             if tail:
                 parts.append(tail)
         # A later question that points back ("... and will I need *one*?") means nothing alone.

@@ -368,27 +368,23 @@ def serve(
     """
     from chatbot.api.app import create_app
     from chatbot.serve.reloader import BotHolder
-    from chatbot.serve.server import port_in_use, run_dev, run_gunicorn
+    from chatbot.serve.server import local_address, port_in_use, run_dev, run_gunicorn
 
     settings = make_settings(config_path, corpus=corpus, host=host, port=port, workers=workers, threads=threads)
     if port_in_use(settings.host, settings.port):
-        click.echo(
-            f"Error: port {settings.port} is in use, pick another with --port (e.g. --port {settings.port + 1}).",
-            err=True,
-        )
+        busy = f"Error: port {settings.port} is in use, pick another with --port (e.g. --port {settings.port + 1})."
+        click.echo(busy, err=True)
         sys.exit(EXIT_USAGE)
     try:  # the saved index when it matches the files and settings, else a fresh build (then saved)
         holder = BotHolder.start(settings, workers=available_workers())
     except ChatbotError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    bot = holder.bot
-    for error in bot.corpus.errors:
+    for error in (bot := holder.bot).corpus.errors:
         click.echo(f"Warning: {error}", err=True)
     app = create_app(settings, bot=bot)
     holder.attach(app)  # reloads (folder watch, SIGHUP) swap the bot this app serves
-    shown_host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host
-    where = f"http://{'[' + shown_host + ']' if ':' in shown_host else shown_host}:{settings.port}"
+    where = local_address(settings)
     click.echo(
         f"chatbot {__version__}: {len(bot.corpus.documents)} documents, {len(bot.passages)} passages; "
         f"serving {where}/" + (" (development server)" if dev else "") + "\n"

@@ -55,6 +55,10 @@ MODULES = [
     "chatbot.triage.personal",
     "chatbot.dialogue.context",
     "chatbot.dialogue.reply",
+    "chatbot.dialogue.plan",
+    "chatbot.dialogue.clinic_info",
+    "chatbot.triage.text",
+    "chatbot.bot",
 ]
 
 

@@ -33,7 +33,15 @@ from chatbot.config import Settings
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["ACCESS_LOG_FORMAT", "ChatbotServer", "gunicorn_options", "port_in_use", "run_dev", "run_gunicorn"]
+__all__ = [
+    "ACCESS_LOG_FORMAT",
+    "ChatbotServer",
+    "gunicorn_options",
+    "local_address",
+    "port_in_use",
+    "run_dev",
+    "run_gunicorn",
+]
 
 #: Client, request line (path only; bodies are never logged), status, size, microseconds.
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus'
@@ -59,6 +67,12 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         # Several servers may run on one machine (tests, replicas): no shared control socket.
         "control_socket_disable": True,
     }
+
+
+def local_address(settings: Settings) -> str:
+    """The address to open in a browser on this machine ("http://127.0.0.1:8000" for 0.0.0.0)."""
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host
+    return f"http://{'[' + host + ']' if ':' in host else host}:{settings.port}"
 
 
 def port_in_use(host: str, port: int) -> bool:

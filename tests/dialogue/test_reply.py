@@ -153,7 +153,7 @@ def test_citation_display_names_document_section_and_source(bot: Bot) -> None:
     ],
 )
 def test_a_message_asking_two_things_is_split_into_its_questions(message: str, parts: list[str]) -> None:
-    from chatbot.bot import question_parts
+    from chatbot.dialogue.plan import question_parts
 
     assert question_parts(message) == parts
 
