@@ -7,6 +7,7 @@ Source: WordNet 3.0 as Debian ships it (`apt-get install wordnet-base wordnet-se
 through nltk's WordNet reader. nltk's reader also wants a `lexnames` file, which Debian's packages
 lack; the script writes the standard 45-line list into a temporary copy of the dictionary folder.
 
+    pip install wordfreq   # development time only: leaves out synonyms that are rare English
     python scripts/build_wordnet_table.py [--dict DIR] [--out chatbot/data/wordnet.tsv.gz]
 
 Table format (gzip, UTF-8, one line per key, sorted; the first line is a `#` comment):

@@ -1,11 +1,12 @@
-"""General English knowledge from general resources: WordNet 3.0 and wordfreq.
+"""General English knowledge from a general resource: WordNet 3.0.
 
 - `WordNetTable`: derivations (paralysed -> paralysis, infected -> infection, worsen -> worse) and
   synonyms (pill <-> tablet, physician <-> doctor) from the packaged table `chatbot/data/wordnet.tsv.gz`,
   which `scripts/build_wordnet_table.py` builds from WordNet 3.0 at development time. Callers add these
   at a lower weight than the question's own words.
-- `zipf` / `is_common`: how common a word is in English (wordfreq's data, shipped in its package), to
-  tell how a question is asked ("what", "worried") from what it is about ("physio", "knee").
+- (wordfreq's English frequencies are used at development time only, by the build script, to leave out
+  synonyms that are rare English; the decision features built on them were measured and not kept: see
+  docs/retrieval.md.)
 
 Nothing here reads the network or any file outside the installed packages.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import gzip
 import threading
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import ClassVar
@@ -147,23 +147,6 @@ class WordNetTable:
                 found.update(dict.fromkeys(_split(base_fields[2])))
         found.pop(word, None)
         return tuple(found)
-
-
-@lru_cache(maxsize=4096)
-def zipf(word: str) -> float:
-    """How common a word is in English on the Zipf scale (wordfreq): 3 is once per million words, 0 unseen.
-
-    the ~7.7, doctor ~5.1, physiotherapy ~2.9, an unknown string 0. wordfreq is imported on the first
-    call (its import and English list cost about 0.3-0.8 s and 50-80 MB), not when this module is.
-    """
-    from wordfreq import zipf_frequency
-
-    return float(zipf_frequency(word, "en"))
-
-
-def is_common(word: str, threshold: float) -> bool:
-    """True when the word is at least `threshold` common on the Zipf scale."""
-    return zipf(word) >= threshold
 
 
 def general_expansions(word: str, table: WordNetTable | None = None) -> tuple[str, ...]:

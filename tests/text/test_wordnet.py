@@ -1,10 +1,10 @@
-"""General English knowledge: the packaged WordNet table and wordfreq frequencies."""
+"""General English knowledge: the packaged WordNet table."""
 
 from __future__ import annotations
 
 import pytest
 
-from chatbot.text.wordnet import WordNetTable, general_expansions, is_common, zipf
+from chatbot.text.wordnet import WordNetTable, general_expansions
 
 
 @pytest.fixture(scope="module")
@@ -93,19 +93,3 @@ def test_every_synonym_is_lowercase_words_and_every_derivation_one_word(table: W
 
 def test_the_default_table_is_loaded_once_per_process() -> None:
     assert WordNetTable.default() is WordNetTable.default()
-
-
-def test_english_frequency_orders_common_medical_and_unknown_words() -> None:
-    assert zipf("the") > zipf("physiotherapy") > zipf("xqzv")
-    assert zipf("xqzv") == 0.0
-    # how a question is asked against what it is about
-    assert is_common("what", 5.0)
-    assert not is_common("physiotherapy", 5.0)
-
-
-def test_zipf_is_cached_with_a_bound() -> None:
-    zipf("knee")
-    info = zipf.cache_info()
-    zipf("knee")
-    assert zipf.cache_info().hits == info.hits + 1
-    assert info.maxsize is not None and 1000 <= info.maxsize <= 10000
