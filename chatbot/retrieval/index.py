@@ -12,6 +12,7 @@ from chatbot.forking import forked_slices
 from chatbot.retrieval.bm25 import BM25Index, BM25Params, EncodedTerms, top_positions
 from chatbot.text.analyzer import Analyzer, Query, vocabulary_of
 from chatbot.text.spelling import Vocabulary
+from chatbot.text.stem import indexing
 
 __all__ = ["PARALLEL_MIN_PASSAGES", "Hit", "PassageIndex", "encode_passages"]
 
@@ -38,8 +39,9 @@ def encode_passages(
     if len(texts) < min_parallel:
         workers = 1
     step = -(-len(texts) // max(1, workers))
-    parts = forked_slices(_encode_slice, (analyzer, texts), len(texts), workers=workers, slice_size=max(1, step))
-    return EncodedTerms.merge(list(parts))
+    with indexing():  # the stems dict may grow while indexing, then drops back within its bound
+        parts = forked_slices(_encode_slice, (analyzer, texts), len(texts), workers=workers, slice_size=max(1, step))
+        return EncodedTerms.merge(list(parts))
 
 
 @dataclass(frozen=True, slots=True)

@@ -318,7 +318,7 @@ class Analyzer:
                     corrections.append(Correction(original=token, corrected=wording))
                     tokens[i] = wording
         terms, words = self._analyse(tokens, query=True)
-        if known_terms:
+        if known_terms and vocabulary is not None:  # a visitor's question (batch ranking is left as it is)
             words = self._expand(words, known_terms)
             terms = [term for word in words for term in word.terms]
         return Query(text=text, terms=tuple(terms), words=tuple(words), corrections=tuple(corrections))

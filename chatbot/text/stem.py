@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from itertools import compress, repeat
 
 from nltk.stem.snowball import SnowballStemmer
 
-__all__ = ["STEMS_DICT_WORDS", "STEM_CACHE_WORDS", "american", "stem", "stem_all"]
+__all__ = ["INDEXING_STEMS_WORDS", "STEMS_DICT_WORDS", "STEM_CACHE_WORDS", "american", "indexing", "stem", "stem_all"]
 
 
 _stemmer = SnowballStemmer("english")
@@ -52,6 +54,22 @@ def american(word: str) -> str:
 #: than this only re-stems some of them while indexing.
 STEM_CACHE_WORDS = 4096
 STEMS_DICT_WORDS = 8192
+#: While a corpus is indexed (:func:`indexing`) the dict may hold this many words: a 20,000-row
+#: FAQ has far more distinct words than the bound above, and re-stemming them made indexing slow.
+INDEXING_STEMS_WORDS = 500_000
+_limit = [STEMS_DICT_WORDS]
+
+
+@contextmanager
+def indexing() -> Iterator[None]:
+    """Within: the stems dict may grow to :data:`INDEXING_STEMS_WORDS`; after: back within its bound."""
+    _limit[0] = INDEXING_STEMS_WORDS
+    try:
+        yield
+    finally:
+        _limit[0] = STEMS_DICT_WORDS
+        if len(_STEMS) > _limit[0]:
+            _STEMS.clear()
 
 
 @lru_cache(maxsize=STEM_CACHE_WORDS)
@@ -70,7 +88,7 @@ def stem_all(tokens: list[str]) -> list[str]:
     """:func:`stem` of every token, through a plain dict (indexing looks up millions of tokens)."""
     stems = list(map(_STEMS.get, tokens))
     if None in stems:
-        if len(_STEMS) > STEMS_DICT_WORDS:
+        if len(_STEMS) > _limit[0]:
             _STEMS.clear()
         # Visit only the new tokens (most texts have a few among a hundred known ones).
         for i in compress(range(len(stems)), map(operator.is_, stems, repeat(None))):
