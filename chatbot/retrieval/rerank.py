@@ -111,25 +111,12 @@ def search_terms(query: Query) -> Query:
 
 
 def share_covered(query: Query, weights: Sequence[float], terms: frozenset[str] | set[str]) -> float:
-    """The weighted share of the question's content words found among ``terms``.
-
-    A word found only through a WordNet form of it (:attr:`QueryWord.expansions`) counts
-    ``EXPANSION_SHARE`` of its weight: a related form is weaker evidence than the word itself.
-    """
+    """The weighted share of the question's content words found among ``terms``."""
     total = sum(weights)
     if not total:
         return 0.0
-    found = 0.0
-    for word, weight in zip(query.words, weights, strict=True):
-        if terms.isdisjoint(word.terms):
-            continue
-        own = word.terms if not word.expansions else [t for t in word.terms if t not in word.expansions]
-        found += weight if not terms.isdisjoint(own) else weight * EXPANSION_SHARE
+    found = sum(w for word, w in zip(query.words, weights, strict=True) if not terms.isdisjoint(word.terms))
     return found / total
-
-
-#: How much of a word's weight a passage covers when it has only a WordNet form of the word.
-EXPANSION_SHARE = 0.5
 
 
 class Shares:
