@@ -330,11 +330,16 @@ class Bot:
             tier="emergency" if found.tier == "emergency" else "urgent_today",
         )
 
+    @cached_property
+    def subject(self) -> str:
+        """What the documents are about, as replies and the page name it: clinic.yaml's topic, else the corpus's."""
+        return self.clinic.topic or corpus_subject(self.corpus.documents)
+
     def smalltalk(self, kind: SmallTalk, state: Context) -> Reply:
         """A short reply to a greeting, thanks, goodbye, 'who are you' or 'help', with suggestions."""
         settings = self.settings
         clinic = self.clinic
-        subject = clinic.topic or corpus_subject(self.corpus.documents)
+        subject = self.subject
         scope = f"I answer questions about {clinic.scope(subject)} by quoting {settings.clinic_name}'s documents."
         openers = {
             SmallTalk.GREETING: f"Hello! {scope} What would you like to know?",

@@ -111,12 +111,22 @@ def _html(text: str) -> Response:
     return response
 
 
+def _fill(text: str, attribute: str, value: str) -> str:
+    """The page with ``value`` (escaped) as the text of its first element marked ``attribute``."""
+    return re.sub(rf"({attribute}>)[^<]*<", lambda m: m.group(1) + html.escape(value) + "<", text, count=1)
+
+
 def _with_clinic_name(text: str, settings: Settings | None) -> str:
-    """The page with the profile's clinic name in its ``data-clinic-name`` element (escaped)."""
+    """The page with the profile's clinic name in its ``data-clinic-name`` element and the
+    documents' subject (the serving bot's) in its ``data-subject`` heading."""
+    bot = getattr(current_app.extensions.get("chatbot"), "bot", None) if has_app_context() else None
+    if bot is not None:
+        subject = bot.subject
+        text = _fill(text, "data-subject", subject[:1].upper() + subject[1:])
     name = settings.clinic_name.strip() if settings is not None else ""
     if not name or name == _NO_CLINIC_NAME:
         return text
-    return re.sub(r"(data-clinic-name>)[^<]*<", lambda m: m.group(1) + html.escape(name) + "<", text, count=1)
+    return _fill(text, "data-clinic-name", name)
 
 
 def _page(name: str) -> Response:

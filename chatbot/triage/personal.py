@@ -51,18 +51,16 @@ _PERSONAL = rx(
         "stroke",
         "serious",
         "dangerous",
-        "hfs",
-        "hemifacial spasm",
-        "bells palsy",
-        "ms",
         "sign of",
         "symptom of",
         "caused by",
     )
     + r"\b",
-    r" (?:is|are) my (?:\w+ ){0,3}(?:a |an )?(?:tumou?r|cancer|serious|dangerous|hfs|hemifacial spasm|sign|symptom)\b",
+    r" (?:is|are) my (?:\w+ ){0,3}(?:a |an )?(?:tumou?r|cancer|serious|dangerous|sign|symptom)\b",
+    # "could this be ...?": asking for a diagnosis, whatever the condition is called
+    r" (?:could|might) (?:this|it|my \w+) (?:\w+ )?be (?!(?:done|treated|cured|prevented|avoided|helped|used)\b)",
     r" do i (?:have|qualify)\b",
-    r" do i (?:really )?need (?:surgery|an operation|the operation|an mvd|mvd|treatment|botox|to have)\b"
+    r" do i (?:really )?need (?:surgery|an operation|the operation|treatment|to have)\b"
     r"(?! (?:before|after))",
     " "
     + one_of(

@@ -154,6 +154,26 @@ def test_the_dev_corpora_never_offer_the_bundled_subject(tmp_path: Path, name: s
         assert reply.suggestions == bot.suggestions
 
 
+@pytest.mark.parametrize("name", ["ortho", "heart"])
+def test_the_pages_served_for_another_corpus_name_its_subject_not_the_bundled_one(tmp_path: Path, name: str) -> None:
+    from chatbot.api.app import create_app
+
+    bot = Bot.from_settings(Settings(corpus=DEVSETS / name / "corpus", index_cache=tmp_path))
+    client = create_app(Settings(corpus=DEVSETS / name / "corpus", rate_limit="off"), bot=bot).test_client()
+    for path in ("/", "/desk", "/widget-demo", "/widget.js"):
+        text = client.get(path).get_data(as_text=True)
+        assert not BUNDLED.search(text), path
+    heading = re.search(r"<h1 data-subject>([^<]*)</h1>", client.get("/").get_data(as_text=True))
+    assert heading and heading.group(1).lower() == bot.subject.lower()
+
+
+def test_the_web_files_name_no_corpus_subject() -> None:
+    web = Path(__file__).resolve().parents[2] / "web"
+    for path in web.rglob("*"):
+        if path.suffix in {".html", ".js", ".css"}:
+            assert not BUNDLED.search(path.read_text(encoding="utf-8")), path.name
+
+
 def test_the_bundled_corpus_keeps_its_clinic_file() -> None:
     bot = Bot.from_settings(Settings())
     assert bot.suggestions == bot.clinic.suggestions

@@ -57,12 +57,12 @@
     var inputId = idPrefix + "-input";
     var hintId = idPrefix + "-hint";
 
-    var heading = el("h2", { class: "cc-title", id: titleId, text: options.title || "Ask about hemifacial spasm and MVD" });
+    var heading = el("h2", { class: "cc-title", id: titleId, text: options.title || "Ask a question" });
     var clearButton = el("button", { type: "button", class: "cc-button cc-button--quiet", data: { action: "clear" } }, "New conversation");
     var notice = el("p", { class: "cc-notice", data: { notice: "" } });
     var log = el("ol", { class: "cc-log", "aria-label": "Conversation", tabindex: "0", data: { log: "" } });
     var empty = el("p", { class: "cc-empty", data: { empty: "" } },
-      "Ask a question about hemifacial spasm, its treatments or microvascular decompression (MVD). " +
+      "Ask a question in your own words. " +
       "Answers quote the clinic's documents and show where each quote comes from.");
     var live = el("div", { class: "cc-offscreen", "aria-live": "polite", "aria-atomic": "true", data: { live: "" } });
     var status = el("div", { class: "cc-status", role: "status", data: { loading: "" }, hidden: true }, [

@@ -10,13 +10,8 @@
 var ClinicChat = (function () {
   "use strict";
 
-  var DEFAULT_SUGGESTIONS = [
-    "What is hemifacial spasm?",
-    "How does microvascular decompression work?",
-    "How long does Botox last?",
-    "What are the risks of MVD?",
-    "How long is the recovery after MVD?"
-  ];
+  // The served pages pass the corpus's own suggestions; a page that passes none offers none.
+  var DEFAULT_SUGGESTIONS = [];
   var DEFAULT_DISCLAIMER =
     "This is general information quoted from the clinic's documents, not medical advice. " +
     "It cannot replace a consultation with your own doctor, who knows your case. " +
