@@ -18,7 +18,7 @@ from itertools import compress
 
 from chatbot.text.lexicon import Synonyms, _word_list, load_general_words, load_stopwords
 from chatbot.text.normalise import _FILLERS, _TOKEN, _TOKEN_ASCII, normalise
-from chatbot.text.spelling import Vocabulary, _one_letter_from
+from chatbot.text.spelling import Vocabulary, _one_letter_from, sounds_like
 from chatbot.text.stem import stem, stem_all
 from chatbot.text.wordnet import WordNetTable
 
@@ -29,6 +29,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 MAX_QUERY_CHARS = 20_000
 _PLAIN_TYPO_MIN_LETTERS = 6  # shortest misspelt stopword or general word that is corrected
 _SYNONYM_TYPO_MIN_LETTERS = 7  # shortest misspelt synonym word (not in the documents) that is corrected
+_ENGLISH_TYPO_MIN_LETTERS = 5  # shortest misspelt English word (a WordNet lemma one edit away) that is corrected
 DURATION_CONCEPT = "duration"
 PERCENT_CONCEPT = "percent"
 _TIME_UNITS = frozenset(
@@ -317,6 +318,13 @@ class Analyzer:
                 if wording:  # a misspelt synonym ("dangrous", "opration"): reported like any correction
                     corrections.append(Correction(original=token, corrected=wording))
                     tokens[i] = wording
+                    continue
+                if token in _wordnet():  # an English word the corpus lacks is not a misspelling
+                    continue
+                fixed = sounds_like(vocabulary, token) or _english_word(token, known_terms)
+                if fixed:  # spelt by ear ("botoks"), or a misspelt English word ("painfull")
+                    corrections.append(Correction(original=token, corrected=fixed))
+                    tokens[i] = fixed
         terms, words = self._analyse(tokens, query=True)
         if known_terms and vocabulary is not None:  # a visitor's question (batch ranking is left as it is)
             words = self._expand(words, known_terms)
@@ -344,6 +352,21 @@ class Analyzer:
                 word = QueryWord(word.surface, (*word.terms, *extra), word.general, extra)
             expanded.append(word)
         return expanded
+
+
+def _wordnet() -> WordNetTable:
+    return WordNetTable.default()
+
+
+def _english_word(token: str, known_terms: frozenset[str]) -> str | None:
+    """The English word (a WordNet lemma one edit away) that ``token`` misspells, when the corpus has
+    it or one of its forms ("painfull" -> "painful", which the corpus has as "pain"), else None."""
+    if len(token) < _ENGLISH_TYPO_MIN_LETTERS or not token.isalpha():
+        return None
+    for word in _wordnet().one_edit_lemmas(token):
+        if stem(word) in known_terms or not known_terms.isdisjoint(_related_stems(word)):
+            return word
+    return None
 
 
 @lru_cache(maxsize=8192)

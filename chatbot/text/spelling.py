@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping
 
+import jellyfish
 from nltk.metrics.distance import edit_distance
 
 from chatbot.text.stem import _DERIVATIONS
@@ -40,6 +41,7 @@ class Vocabulary:
         # Answers for words already looked up (a word's answer never changes), bounded.
         self._closest: dict[str, str | None] = {}
         self._derived: dict[str, str | None] = {}
+        self._sounds: dict[str, list[str]] | None = None
 
     def __contains__(self, word: object) -> bool:
         return word in self.counts
@@ -66,6 +68,15 @@ class Vocabulary:
                     deletes.setdefault(form, []).append(word)
             self._deletes = deletes
         return self._deletes
+
+    def _sound_index(self) -> dict[str, list[str]]:
+        if self._sounds is None:
+            sounds: dict[str, list[str]] = {}
+            for word in sorted(self.counts):
+                if word.isalpha() and len(word) >= _SOUND_MIN_LETTERS:
+                    sounds.setdefault(sound_key(word), []).append(word)
+            self._sounds = sounds
+        return self._sounds
 
     def derived(self, word: str) -> str | None:
         """The most frequent corpus word made from ``word`` by a derivational suffix, or None.
@@ -140,6 +151,38 @@ class Vocabulary:
             if best is None or key < best:
                 best = key
         return best[2] if best else None
+
+
+_SOUND_MIN_LETTERS = 5  # shorter words have too few consonants for their sound to tell them apart
+
+
+def sound_key(word: str) -> str:
+    """The word's Metaphone key (Lawrence Philips, 1990, through jellyfish): how it sounds in English."""
+    return str(jellyfish.metaphone(word))
+
+
+def sounds_like(vocabulary: Vocabulary, word: str) -> str | None:
+    """The corpus word spelt as ``word`` sounds ("botoks" -> "botox", "hemyfaishal" -> "hemifacial"), or None.
+
+    For words that are neither in the corpus nor English (the caller checks): a spelling
+    by ear keeps the consonant sounds (Metaphone key) but may be several letters off, the
+    first included ("fisiotherapy"). The candidate must have the same key and be at most
+    a third of its letters away (two for short words); of several, the nearest, then the
+    most frequent.
+    """
+    if len(word) < _SOUND_MIN_LETTERS or not word.isalpha():
+        return None
+    index = vocabulary._sound_index()
+    key = sound_key(word)
+    best: tuple[int, int, str] | None = None
+    for candidate in index.get(key, ()):
+        distance = edit_distance(word, candidate, transpositions=True)
+        if distance > max(2, len(candidate) // 3):
+            continue
+        item = (distance, -vocabulary.counts[candidate], candidate)
+        if best is None or item < best:
+            best = item
+    return best[2] if best else None
 
 
 def _one_letter_from(words: Vocabulary, token: str) -> str | None:

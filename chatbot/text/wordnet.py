@@ -117,6 +117,18 @@ class WordNetTable:
                     found.append(base)
         return tuple(found)
 
+    def one_edit_lemmas(self, word: str) -> tuple[str, ...]:
+        """The WordNet lemmas one edit from ``word`` (a letter dropped, added, changed or two swapped)."""
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        edits = {a + b[1:] for a, b in splits if b}
+        edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        edits |= {a + c + b[1:] for a, b in splits if b for c in letters}
+        edits |= {a + c + b for a, b in splits for c in letters}
+        edits.discard(word)
+        rows = self._rows
+        return tuple(sorted(edit for edit in edits if rows.get(edit, "\t")[:1] not in ("\t", "")))
+
     def derivations(self, word: str) -> tuple[str, ...]:
         """Other forms of the word: its inflection bases and the derivations of it and of them.
 

@@ -323,3 +323,36 @@ def test_a_short_real_word_is_not_turned_into_a_synonym(bot: Bot, word: str) -> 
 def test_function_words_typed_on_a_phone_are_not_the_subject(bot: Bot, question: str) -> None:
     topical = [word.surface for word in bot.index.query(question).words if not word.general]
     assert not {"wat", "r", "hwo", "befor"} & set(topical)
+
+
+@pytest.mark.parametrize(
+    ("question", "wrong", "right"),
+    [
+        ("how long dose botoks last", "botoks", "botox"),  # spelt by ear: the same sounds, two letters off
+        ("what causes hemifaishal spasm", "hemifaishal", "hemifacial"),
+        ("is mvd painfull", "painfull", "painful"),  # an English word one letter off, which the corpus has as "pain"
+    ],
+)
+def test_words_spelt_by_ear_or_misspelt_english_are_corrected(bot: Bot, question: str, wrong: str, right: str) -> None:
+    query = bot.index.query(question)
+    assert (wrong, right) in [(c.original, c.corrected) for c in query.corrections]
+    reply = bot.ask(question)
+    assert reply.type.value == "answer", reply.reply
+    assert hit_ids(bot, question)[:1] == hit_ids(bot, question.replace(wrong, right))[:1]
+
+
+@pytest.mark.parametrize("question", ["what is a kidney", "can i eat pizza", "does dose matter", "is xylophone music"])
+def test_english_words_the_corpus_lacks_are_left_as_they_are(bot: Bot, question: str) -> None:
+    # A real English word is never "corrected" into a corpus word, however it sounds.
+    assert bot.index.query(question).corrections == ()
+
+
+def test_sound_alike_correction_needs_the_same_sounds_and_few_changed_letters() -> None:
+    from chatbot.text.spelling import Vocabulary, sounds_like
+
+    words = Vocabulary({"physiotherapy": 3, "hemifacial": 5, "botox": 4, "cost": 9})
+    assert sounds_like(words, "fisiotherapy") == "physiotherapy"  # ph and f: one sound
+    assert sounds_like(words, "botoks") == "botox"
+    assert sounds_like(words, "cast") is None  # too short to tell by sound
+    assert sounds_like(words, "bottles") is None  # other sounds
+    assert sounds_like(words, "hmfcl") is None  # the same consonants, too many letters away
