@@ -103,9 +103,8 @@ def search_terms(query: Query) -> Query:
     repeats: dict[str, int] = {}
     for word in query.words:
         for term in word.terms:
-            if term in word.expansions:  # WordNet's forms count for coverage, not for the ranking
-                continue
-            repeats[term] = max(repeats.get(term, 0), 1 if word.general else 2)
+            weight = 1 if word.general or term in word.expansions else 2
+            repeats[term] = max(repeats.get(term, 0), weight)
     terms = [term for term, count in repeats.items() for _ in range(count)]
     return dataclasses.replace(query, terms=tuple(terms))
 
