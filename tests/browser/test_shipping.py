@@ -1,6 +1,7 @@
 """What a clinic ships (issue 15): the urgent call button on a small screen, a site not in
 allowed_origins, the widget demo page, a busy port, keyboard focus and announcements; each at
-360x640 (a phone) and 1280 wide. Also screenshots of every view at both widths."""
+360x640 (a phone) and 1280 wide. The widget's full disclaimer, pinned one tap away. Also
+screenshots of every view at both widths."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from .conftest import ARTIFACTS, REPO, HostSite, PageProblems, Server, screenshot
+from .test_chat_page import assert_contrast
 
 pytestmark = pytest.mark.browser
 
@@ -45,8 +47,11 @@ def wait_for_text(locator: Any, check: Any, seconds: float = 5) -> str:
 def assert_fully_on_screen(page: Any, locator: Any) -> None:
     """The element is inside the viewport and nothing covers its middle (no scrolling needed)."""
     viewport = page.viewport_size
+    uncovered = """el => { const r = el.getBoundingClientRect(); const root = el.getRootNode();
+                   const hit = root.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                   return hit === el || el.contains(hit); }"""
     deadline = time.monotonic() + 5
-    while True:  # smooth scrolling may still be moving
+    while True:  # smooth scrolling may still be moving (inside the viewport, but still under the question box)
         box = locator.bounding_box()
         inside = (
             box is not None
@@ -55,15 +60,11 @@ def assert_fully_on_screen(page: Any, locator: Any) -> None:
             and box["y"] + box["height"] <= viewport["height"]
             and box["x"] + box["width"] <= viewport["width"]
         )
-        if inside or time.monotonic() > deadline:
+        on_top = inside and locator.evaluate(uncovered)
+        if on_top or time.monotonic() > deadline:
             break
         page.wait_for_timeout(100)
     assert inside, f"{box} is not inside the {viewport} viewport"
-    on_top = locator.evaluate(
-        """el => { const r = el.getBoundingClientRect(); const root = el.getRootNode();
-                   const hit = root.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-                   return hit === el || el.contains(hit); }"""
-    )
     assert on_top, "something covers the element"
 
 
@@ -255,3 +256,64 @@ def test_screenshot_of_each_view(new_page: Any, server: Server, view: str, size:
     path = screenshot(page, f"view-{view}-{size}", full_page=view in {"page", "document"})
     assert Path(path).stat().st_size > 1000
     assert ARTIFACTS in Path(path).parents
+
+
+def test_the_full_disclaimer_stays_one_tap_away_in_the_widget(
+    new_page: Any, server: Server, host_site: HostSite
+) -> None:
+    """Every reply has the one-line reminder; the full text is pinned under the question box."""
+    page = make_page(new_page, "360")
+    page.goto(host_site.write_page(server.url, name="disclaimer-360.html"))
+    page.get_by_role("button", name="Ask us").click()
+    panel = page.locator("[data-panel]")
+    toggle = panel.get_by_role("button", name="Medical disclaimer")
+    full = panel.locator("[data-page-disclaimer]")
+    expected = page.request.post(server.url + "/api/chat", data={"message": "hello"}).json()["disclaimer"]
+    # the start screen shows it in full
+    assert toggle.get_attribute("aria-expanded") == "true" and full.is_visible()
+    assert full.inner_text() == expected
+    screenshot(page, "widget-start-360")
+
+    questions = ["What is hemifacial spasm?", "How long does Botox last?", "What are the risks of MVD?"]
+    for number, question in enumerate(questions, start=1):
+        panel.get_by_label("Your question").fill(question)
+        panel.get_by_label("Your question").press("Enter")
+        panel.locator("[data-role=bot]").nth(number - 1).wait_for()
+    replies = panel.locator("[data-role=bot]")
+    assert replies.count() == 3
+    for i in range(3):
+        assert replies.nth(i).locator("[data-disclaimer]").inner_text() == "General information, not medical advice."
+    # after the first question it is one line, pinned outside the conversation's scrolling box
+    assert toggle.get_attribute("aria-expanded") == "false" and not full.is_visible()
+    assert_fully_on_screen(page, toggle)
+    assert full.evaluate("el => !el.getRootNode().querySelector('[data-scroll]').contains(el)")
+    scroller = "el => el.getRootNode().querySelector('[data-scroll]').scrollTop"
+    scrolled, deadline = -1, time.monotonic() + 5
+    while time.monotonic() < deadline:  # smooth scrolling to the last reply may still be moving
+        page.wait_for_timeout(250)
+        now = toggle.evaluate(scroller)
+        if now == scrolled:
+            break
+        scrolled = now
+    assert scrolled > 0, "the conversation is longer than the panel"
+
+    # the keyboard opens it, in full and on screen, without scrolling the conversation
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert full.inner_text() == expected
+    assert_fully_on_screen(page, full)
+    assert toggle.evaluate(scroller) == scrolled
+    assert_contrast(page, ".cc-panel", shadow_host="[data-clinic-chat-widget]")
+    screenshot(page, "widget-disclaimer-360")
+    page.keyboard.press("Space")
+    assert toggle.get_attribute("aria-expanded") == "false" and not full.is_visible()
+
+    # left open, it closes when a question is sent: an urgent reply's call button still fits
+    toggle.click()
+    panel.get_by_label("Your question").fill(URGENT)
+    panel.get_by_label("Your question").press("Enter")
+    urgent = panel.locator("[data-role=bot][data-type=urgent]")
+    urgent.wait_for()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert_fully_on_screen(page, urgent.locator("a.cc-tel--emergency"))

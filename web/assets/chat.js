@@ -1,7 +1,9 @@
 /* The conversation: used by the chat page and, inside a shadow root, by the widget.
  * ClinicChat.mountChat(container, {api, storageKey, title, viewerRoot, compact}) builds the whole view.
- * compact (the widget): the notice and the full disclaimer scroll with the conversation, so an
- * urgent reply's call button fits on a 360x640 screen.
+ * compact (the widget): the notice scrolls with the conversation, and the full disclaimer sits
+ * under the question box behind a one-line "Medical disclaimer" button (aria-expanded): open on
+ * the start screen, closed once a question is sent, so an urgent reply's call button fits on a
+ * 360x640 screen. Every reply carries the one-line reminder in both layouts.
  */
 (function (C) {
   "use strict";
@@ -91,13 +93,24 @@
       el("div", { class: "cc-form-row" }, [input, sendButton]),
       el("p", { id: hintId, class: "cc-hint", text: "Press Enter to send, Shift+Enter for a new line. Please do not type personal details." })
     ]);
-    var disclaimer = el("p", { class: "cc-disclaimer cc-disclaimer--page", data: { "page-disclaimer": "" } });
+    var disclaimer = el("p", { class: "cc-disclaimer cc-disclaimer--page", id: idPrefix + "-disclaimer", data: { "page-disclaimer": "" } });
+    // in the widget a long disclaimer scrolls in its own box: reachable by keyboard too
+    if (options.compact) disclaimer.setAttribute("tabindex", "0");
+    // the widget: the full disclaimer pinned under the question box, one line until it is opened
+    var disclaimerToggle = el("button", {
+      type: "button",
+      class: "cc-disclaimer-toggle",
+      "aria-expanded": "false",
+      "aria-controls": disclaimer.id,
+      data: { action: "disclaimer" }
+    }, [el("span", { class: "cc-disclaimer-arrow", "aria-hidden": "true" }), "Medical disclaimer"]);
 
     var root = options.compact ?
       el("section", { class: "cc-chat cc-chat--compact", "aria-labelledby": titleId, data: { chat: "" } }, [
         el("div", { class: "cc-toolbar" }, [heading, clearButton]),
-        el("div", { class: "cc-scroll", data: { scroll: "" } }, [notice, disclaimer, empty, log, status, errorBox, suggestions]),
+        el("div", { class: "cc-scroll", data: { scroll: "" } }, [notice, empty, log, status, errorBox, suggestions]),
         form,
+        el("div", { class: "cc-disclaimer-pin", data: { "disclaimer-pin": "" } }, [disclaimerToggle, disclaimer]),
         live
       ]) :
       el("section", { class: "cc-chat", "aria-labelledby": titleId, data: { chat: "" } }, [
@@ -124,6 +137,15 @@
       else root.removeAttribute("data-has-messages");
       clearButton.hidden = state.messages.length === 0;
     }
+
+    function showFullDisclaimer(open) {
+      if (!options.compact) return;
+      disclaimerToggle.setAttribute("aria-expanded", open ? "true" : "false");
+      disclaimer.hidden = !open;
+    }
+    disclaimerToggle.addEventListener("click", function () {
+      showFullDisclaimer(disclaimerToggle.getAttribute("aria-expanded") !== "true");
+    });
 
     function lastQuestion() {
       for (var i = state.messages.length - 1; i >= 0; i -= 1) {
@@ -241,6 +263,7 @@
         log.appendChild(message.role === "user" ? userMessage(message.text) : botMessage(message.reply));
       });
       setChrome();
+      showFullDisclaimer(state.messages.length === 0); // in full on the start screen
       var last = state.messages[state.messages.length - 1];
       showSuggestions(last && last.reply ? last.reply.suggestions : (state.suggestions || options.suggestions || C.DEFAULT_SUGGESTIONS));
     }
@@ -271,6 +294,7 @@
       text = String(text || "").trim();
       if (!text || pending) return;
       errorBox.hidden = true;
+      showFullDisclaimer(false); // the conversation needs the room (an urgent reply's call button)
       if (!isRetry) {
         state.messages.push({ role: "user", text: text });
         var node = userMessage(text);
