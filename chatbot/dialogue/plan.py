@@ -14,7 +14,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE_BREAK = re.compile(r"[,;:]\s+|(?<!\s)\s+(?:and|but|so)\s+")
 # Where a message asking two things starts its second question: "..., and when can I drive?"
 _SECOND_QUESTION = re.compile(
-    r"(?:[,;]\s*|\s+)(?:and|or|also|plus)\s+(?:also\s+)?"
+    # only from the start of a run of spaces and commas: trying every space of a long run was quadratic
+    r"(?<![\s,;])(?:\s*[,;]\s*|\s+)(?:and|or|also|plus)\s+(?:also\s+)?"
     r"(?=(?:is|are|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|"
     r"how|what|when|where|which|who|whom|whose|why|am)\b)",
     re.IGNORECASE,

@@ -29,6 +29,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 MAX_QUERY_CHARS = 20_000
 _PLAIN_TYPO_MIN_LETTERS = 6  # shortest misspelt stopword or general word that is corrected
 _SYNONYM_TYPO_MIN_LETTERS = 7  # shortest misspelt synonym word (not in the documents) that is corrected
+_ENGLISH_TYPO_MAX_LETTERS = 30  # WordNet's longest single words are shorter; a longer token is no typo of one
 _ENGLISH_TYPO_MIN_LETTERS = 5  # shortest misspelt English word (a WordNet lemma one edit away) that is corrected
 DURATION_CONCEPT = "duration"
 PERCENT_CONCEPT = "percent"
@@ -361,7 +362,7 @@ def _wordnet() -> WordNetTable:
 def _english_word(token: str, known_terms: frozenset[str]) -> str | None:
     """The English word (a WordNet lemma one edit away) that ``token`` misspells, when the corpus has
     it or one of its forms ("painfull" -> "painful", which the corpus has as "pain"), else None."""
-    if len(token) < _ENGLISH_TYPO_MIN_LETTERS or not token.isalpha():
+    if not _ENGLISH_TYPO_MIN_LETTERS <= len(token) <= _ENGLISH_TYPO_MAX_LETTERS or not token.isalpha():
         return None
     for word in _wordnet().one_edit_lemmas(token):
         if stem(word) in known_terms or not known_terms.isdisjoint(_related_stems(word)):

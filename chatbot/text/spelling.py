@@ -170,8 +170,8 @@ def sounds_like(vocabulary: Vocabulary, word: str) -> str | None:
     a third of its letters away (two for short words); of several, the nearest, then the
     most frequent.
     """
-    if len(word) < _SOUND_MIN_LETTERS or not word.isalpha():
-        return None
+    if not _SOUND_MIN_LETTERS <= len(word) <= vocabulary._longest + 3 or not word.isalpha():
+        return None  # a word far longer than any corpus word sounds like none of them (a crafted 1,000 letters)
     index = vocabulary._sound_index()
     key = sound_key(word)
     best: tuple[int, int, str] | None = None
