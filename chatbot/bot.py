@@ -205,7 +205,14 @@ class Bot:
             corrections=query.corrections if query else (),
         )
 
-    def ask(self, message: str, *, context: str | None = None, top_k: int | None = None) -> Reply:
+    def ask(
+        self,
+        message: str,
+        *,
+        context: str | None = None,
+        top_k: int | None = None,
+        assessed: tuple[Triage | None, bool] | None = None,
+    ) -> Reply:
         """Answer one message, in the light of the conversation so far.
 
         In order: urgent symptoms (advice to call the emergency number, before
@@ -214,9 +221,11 @@ class Bot:
         ``context`` (the token from the previous reply; a token that does not
         validate is dropped and the reply says the conversation was restarted). Questions about the
         visitor's own case get the general passages plus a line saying the bot
-        cannot advise on an individual case, with the clinic's contact.
+        cannot advise on an individual case, with the clinic's contact. ``assessed`` is
+        :meth:`Triager.assess` of this message when the caller already made it (the API's
+        rate-limit exemption), so that it is not made twice.
         """
-        found, acute = self.triager.assess(message)
+        found, acute = assessed if assessed is not None else self.triager.assess(message)
         state = read_context(context, self.context_key)
         if found is not None:  # first, whatever the context: a bad token never stands in the way
             reply = self.urgent(found, state or Context())
@@ -224,7 +233,7 @@ class Bot:
         if state is None:
             # A stale or invalid token (an old page, another server's key) is dropped: the
             # conversation starts again and the reply says so. Never an error.
-            return _restarted(self.ask(message, top_k=top_k))
+            return _restarted(self.ask(message, top_k=top_k, assessed=(found, acute)))
         normalised = normalise_message(message)  # once for the two checks
         kind = detect_smalltalk(message, normalised=normalised)
         if kind is not None:

@@ -184,3 +184,23 @@ def test_an_invalid_context_never_stops_an_urgent_reply(bot: Bot, context: str) 
     data = response.get_json()
     assert data["type"] == "urgent" and data["tier"] == "emergency"
     assert "conversation" in data["reply"]  # says the conversation was restarted
+
+
+def test_with_rate_limiting_a_message_is_triaged_once(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The rate-limit exemption reads the message first; Bot.ask reuses that reading.
+    from chatbot.triage.redflags import Triager
+
+    calls: list[str] = []
+    original = Triager.assess
+
+    def counting(self: Triager, message: str) -> Any:
+        calls.append(message)
+        return original(self, message)
+
+    monkeypatch.setattr(Triager, "assess", counting)
+    client = create_app(Settings(rate_limit="100/minute"), bot=bot).test_client()
+    for message in ("what is mvd", "my face is drooping and I cant lift my arm"):
+        calls.clear()
+        response = client.post("/api/chat", json={"message": message})
+        assert response.status_code == 200
+        assert calls == [message]

@@ -10,13 +10,14 @@ import re
 import unicodedata
 from typing import Any
 
-from flask import request
+from flask import g, request
 from werkzeug.exceptions import HTTPException
 
 from chatbot.api.security import request_id
 from chatbot.api.state import state
 from chatbot.config import Settings, setting_range
 from chatbot.errors import RequestError
+from chatbot.triage.redflags import Triage
 
 log = logging.getLogger("chatbot.api")
 
@@ -145,7 +146,19 @@ def is_urgent_chat() -> bool:
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, str):
         return False
-    return state().bot.triager.triage(message[: state().settings.max_message_chars]) is not None
+    bot = state().bot
+    assessed = bot.triager.assess(message[: state().settings.max_message_chars])
+    g.chatbot_triage = (bot, message, assessed)  # the route's Bot.ask uses it instead of triaging again
+    return assessed[0] is not None
+
+
+def triaged(bot: object, message: str) -> tuple[Triage | None, bool] | None:
+    """The triage :func:`is_urgent_chat` already made of this request's message, else None."""
+    found = g.get("chatbot_triage")
+    if found is not None and found[0] is bot and found[1] == message:
+        assessed: tuple[Triage | None, bool] = found[2]
+        return assessed
+    return None
 
 
 def chat_request(body: Any, settings: Settings) -> tuple[str, str | None, int | None]:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from chatbot import __version__
-from chatbot.api.requests import chat_request, read_json_body
+from chatbot.api.requests import chat_request, read_json_body, triaged
 from chatbot.api.security import request_id
 from chatbot.api.state import state
 from chatbot.errors import RequestError
@@ -31,7 +31,7 @@ def chat() -> Response:
     key = current.cache.key(message, context, top_k)
     cached = current.cache.get(bot, key)
     if cached is None:
-        reply = bot.ask(message, context=context, top_k=top_k)
+        reply = bot.ask(message, context=context, top_k=top_k, assessed=triaged(bot, message))
         body = reply.to_json_bytes()
         kind, passages = reply.type.value, len(reply.passages)
         current.cache.put(bot, key, body, kind, passages)
