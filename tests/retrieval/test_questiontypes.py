@@ -42,6 +42,8 @@ Gout attacks are eased with anti-inflammatory tablets, rest and ice. Gout can be
         ("how do they treat an attack", "treatment"),
         ("is it hereditary", "susceptibility"),
         ("anything new on the horizon from scientists?", "research"),
+        ("what is a dexa scan", "information"),
+        ("osteoporosis meaning??", "information"),
     ],
 )
 def test_the_kind_of_question_is_read_from_how_it_is_asked(question: str, kind: str) -> None:
@@ -52,6 +54,9 @@ def test_plain_subject_words_name_no_kind() -> None:
     # Naming a treatment is not asking about treatment: "after surgery" asks when, not how it is treated.
     assert question_types("how soon after surgery does the twitching stop") == frozenset()
     assert heading_types("Knee Replacement") == frozenset()
+    # "What is the ...?" asks about one aspect, not what the subject is.
+    assert "information" not in question_types("what is the success rate of the operation")
+    assert heading_types("What is the outlook for Knee Replacement ?") == frozenset({"outlook"})
 
 
 @pytest.mark.parametrize(
@@ -62,6 +67,8 @@ def test_plain_subject_words_name_no_kind() -> None:
         ("How common it is", "frequency"),
         ("Risk factors", "susceptibility"),
         ("Treatment Options", "treatment"),
+        ("What is (are) Osteoarthritis ?", "information"),
+        ("About heart attack", "information"),
     ],
 )
 def test_headings_in_either_style_have_their_kind(heading: str, kind: str) -> None:
