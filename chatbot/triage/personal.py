@@ -57,6 +57,12 @@ _PERSONAL = rx(
     )
     + r"\b",
     r" (?:is|are) my (?:\w+ ){0,3}(?:a |an )?(?:tumou?r|cancer|serious|dangerous|sign|symptom)\b",
+    # "is my blood pressure too high?", "is my cholesterol ok?": judging the visitor's own reading or condition
+    r" (?:is|are) my (?:\w+ ){1,3}(?:too |very |really |that |so )?"
+    r"(?:high|low|bad|ok|okay|normal|abnormal|permanent|worrying|good|fine|safe)\b",
+    # "can I take ibuprofen with my heart tablets?": mixing something with the visitor's own treatment
+    r" (?:can|could|should|may) i (?:still |safely )?(?:take|have|use|drink|mix|combine) (?:\w+ ){1,4}"
+    r"(?:with|while on|while taking|alongside) my\b",
     # "could this be ...?": asking for a diagnosis, whatever the condition is called
     r" (?:could|might) (?:this|it|my \w+) (?:\w+ )?be (?!(?:done|treated|cured|prevented|avoided|helped|used)\b)",
     r" do i (?:have|qualify)\b",

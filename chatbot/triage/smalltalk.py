@@ -42,6 +42,14 @@ _POLITE = " " + one_of(
 )
 _POLITE = f"(?:{_POLITE})*"
 _HI = "(?: (?:hi|hello|hey))?"
+# "that was really helpful": praise of the answer, before or after the thanks
+_PRAISE = (
+    "(?: (?:that|this|it|you|your answer|the answer) (?:was|is|were|are|s|re|has been|have been)"
+    "(?: (?:really|very|so|super|extremely|most|incredibly|ever so))? "
+    + one_of("helpful", "useful", "great", "perfect", "clear", "brilliant", "lovely", "kind", "informative",
+             "a (?:great|big|real) help", "a help")
+    + ")?"
+)
 _Q = r"(?: \?)?"
 _HOW_ARE_YOU = one_of("how are you", "how are you doing", "hows it going", "how do you do", "whats up", "sup")
 _SMALLTALK: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
@@ -63,13 +71,13 @@ _SMALLTALK: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
                 "have a (?:nice|good) (?:day|evening)",
                 "later",
             )
-            + f")+{_POLITE}(?: (?:later|soon))? $"
+            + f")+{_POLITE}(?: (?:later|soon|for now))? $"
         ),
     ),
     (
         SmallTalk.THANKS,
         rx(
-            "^(?: (?:ok|okay|great|perfect|brilliant|lovely))?(?: "
+            f"^{_PRAISE}(?: (?:ok|okay|great|perfect|brilliant|lovely))?(?: "
             + one_of(
                 "thanks",
                 "thank you",
@@ -86,7 +94,7 @@ _SMALLTALK: tuple[tuple[SmallTalk, re.Pattern[str]], ...] = (
                 "helpful",
                 "very helpful",
             )
-            + f"){_POLITE}(?: (?:ok|okay|bye))? $"
+            + f"){_POLITE}{_PRAISE}(?: (?:ok|okay|bye))? $"
         ),
     ),
     (

@@ -169,6 +169,9 @@ def test_urgent_comes_before_small_talk_and_retrieval(bot: Bot) -> None:
         ("help", SmallTalk.HELP),
         ("what can you do?", SmallTalk.HELP),
         ("ok", SmallTalk.ACKNOWLEDGE),
+        ("thanks, that was really helpful", SmallTalk.THANKS),
+        ("that was very useful, thank you!", SmallTalk.THANKS),
+        ("ok bye for now", SmallTalk.GOODBYE),
     ],
 )
 def test_small_talk_kinds(message: str, kind: SmallTalk) -> None:
@@ -177,7 +180,13 @@ def test_small_talk_kinds(message: str, kind: SmallTalk) -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["hi, what is MVD?", "help me understand botox", "thanks, how long does botox last", "who does the surgery"],
+    [
+        "hi, what is MVD?",
+        "help me understand botox",
+        "thanks, how long does botox last",
+        "who does the surgery",
+        "thanks, that was helpful. and the risks?",
+    ],
 )
 def test_questions_are_not_small_talk(message: str) -> None:
     assert detect_smalltalk(message) is None
@@ -221,6 +230,28 @@ def test_personal_advice_passages_are_on_topic(bot: Bot) -> None:
     ["What is hemifacial spasm?", "Will I need an MRI scan?", "When can I drive again after MVD?", "Is MVD dangerous?"],
 )
 def test_general_questions_are_not_personal(message: str) -> None:
+    assert detect_personal_advice(message) is False
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is my blood pressure too high? it was 150/95",
+        "My scan came back with a T-score of -2.7, is my bone density bad?",
+        "is my cholesterol ok?",
+        "Can I take ibuprofen with my heart tablets?",
+        "could this be a trapped nerve?",
+    ],
+)
+def test_judging_ones_own_reading_or_mixing_with_ones_own_treatment_is_personal(message: str) -> None:
+    assert detect_personal_advice(message) is True
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Is high blood pressure dangerous?", "can it be treated?", "could this be done under local anaesthetic?"],
+)
+def test_the_same_words_about_people_in_general_are_not_personal(message: str) -> None:
     assert detect_personal_advice(message) is False
 
 
