@@ -303,7 +303,7 @@ class Analyzer:
                 if stemmed in known_terms or phrases.get(stemmed) or stemmed in self.general:
                     continue
                 fixed = vocabulary.closest(token)
-                if fixed and fixed != token:
+                if fixed and fixed != token and _may_correct(token, fixed):
                     corrections.append(Correction(original=token, corrected=fixed))
                     tokens[i] = fixed
                     continue
@@ -357,6 +357,20 @@ class Analyzer:
 
 def _wordnet() -> WordNetTable:
     return WordNetTable.default()
+
+
+def _may_correct(token: str, fixed: str) -> bool:
+    """Whether ``token`` may be corrected to the corpus word ``fixed``.
+
+    A word English has (WordNet's lemma or an inflection of one) is no misspelling, however
+    close a corpus word is: "cancel" is not "cancer", "shoulder" not "should", "black" not
+    "back". It is only taken for another form or spelling of the same word (safer -> safe,
+    fully -> full, tranquillisers -> tranquilizers).
+    """
+    table = _wordnet()
+    if token not in table:
+        return True
+    return fixed in table.derivations(token) or fixed in table.synonyms(token) or stem(fixed) == stem(token)
 
 
 def _english_word(token: str, known_terms: frozenset[str]) -> str | None:

@@ -356,3 +356,22 @@ def test_sound_alike_correction_needs_the_same_sounds_and_few_changed_letters() 
     assert sounds_like(words, "cast") is None  # too short to tell by sound
     assert sounds_like(words, "bottles") is None  # other sounds
     assert sounds_like(words, "hmfcl") is None  # the same consonants, too many letters away
+
+
+@pytest.mark.parametrize(
+    ("corpus", "message", "word"),
+    [
+        ("heart", "I need to cancel my appointment next tuesday", "cancel"),  # not "cancer"
+        ("ortho", "What is a frozen shoulder?", "shoulder"),  # not "should"
+        ("senses", "does chemo make your spit thick and sticky", "thick"),  # not "think"
+        ("heart", "are black people more prone to hypertension", "black"),  # not "back"
+    ],
+)
+def test_an_english_word_is_never_corrected_into_another_corpus_word(
+    corpus: str, message: str, word: str, tmp_path: Path
+) -> None:
+    from chatbot.config import Settings
+
+    folder = Path(__file__).resolve().parents[1] / "devsets" / corpus / "corpus"
+    other = Bot.from_settings(Settings(corpus=folder, index_cache=tmp_path))
+    assert word not in [c.original for c in other.index.query(message).corrections]
