@@ -19,6 +19,7 @@ Features (each in [0, 1] or close):
 - heading: the share found in the best passage's own heading
 - absent: the weighted share of the question the corpus lacks entirely
 - gap: how far the first passage's score is ahead of the second's
+- kind: 1 when the best passage's heading answers the kind of question asked (question types)
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ from chatbot.bot import Bot  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
 from chatbot.dialogue.reply import ReplyType  # noqa: E402
 from chatbot.evaluation.set_files import load_question_set  # noqa: E402
+from chatbot.retrieval.questiontypes import heading_types, question_types  # noqa: E402
 from chatbot.retrieval.rerank import heading_terms, question_shares, sentence_units  # noqa: E402
 
-FEATURES = ("coverage", "relevance", "known", "sentence", "heading", "absent", "gap")
+FEATURES = ("coverage", "relevance", "known", "sentence", "heading", "absent", "gap", "kind")
 
 CORPORA: dict[str, tuple[Path | None, tuple[str, ...]]] = {
     "bundled": (None, ("tests/qa/answerable.yaml", "tests/qa/unanswerable.yaml")),
@@ -64,15 +66,17 @@ def features(bot: Bot, text: str) -> tuple[list[float], bool] | None:
         heading = shares.covered(heading_terms(best, index))
         second = hits[1].matched if len(hits) > 1 else 0.0
         gap = (hits[0].matched - second) / hits[0].matched if hits[0].matched else 0.0
+        asked = question_types(text)
+        kind = float(bool(asked & (heading_types(best.section_path[-1]) | heading_types(best.question or ""))))
     else:
-        sentence = heading = gap = 0.0
+        sentence = heading = gap = kind = 0.0
     total = shares.total or 1.0
     absent = sum(
         weight
         for word, weight in zip(query.words, shares.weights, strict=True)
         if not any(term in index.known_terms for term in word.terms)
     )
-    row = [decision.coverage, decision.relevance, decision.known_share, sentence, heading, absent / total, gap]
+    row = [decision.coverage, decision.relevance, decision.known_share, sentence, heading, absent / total, gap, kind]
     return row, decision.answer
 
 
