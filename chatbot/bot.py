@@ -42,7 +42,7 @@ from chatbot.retrieval.store import Loaded, build
 from chatbot.text.analyzer import Correction, Query
 from chatbot.text.normalise import normalise, normalise_message
 from chatbot.triage.personal import detect_personal_advice
-from chatbot.triage.redflags import Triage, Triager, UrgentKind, load_triager
+from chatbot.triage.redflags import Assessment, Triage, Triager, UrgentKind, load_triager
 from chatbot.triage.smalltalk import SmallTalk, detect_smalltalk
 
 __all__ = ["Bot", "Ranking", "contact_line", "notice_text", "personal_advice_line"]
@@ -211,7 +211,7 @@ class Bot:
         *,
         context: str | None = None,
         top_k: int | None = None,
-        assessed: tuple[Triage | None, bool] | None = None,
+        assessed: Assessment | None = None,
     ) -> Reply:
         """Answer one message, in the light of the conversation so far.
 
@@ -225,7 +225,8 @@ class Bot:
         :meth:`Triager.assess` of this message when the caller already made it (the API's
         rate-limit exemption), so that it is not made twice.
         """
-        found, acute = assessed if assessed is not None else self.triager.assess(message)
+        assessment = assessed if assessed is not None else self.triager.assess(message)
+        found = assessment.found
         state = read_context(context, self.context_key)
         if found is not None:  # first, whatever the context: a bad token never stands in the way
             reply = self.urgent(found, state or Context())
@@ -233,7 +234,7 @@ class Bot:
         if state is None:
             # A stale or invalid token (an old page, another server's key) is dropped: the
             # conversation starts again and the reply says so. Never an error.
-            return _restarted(self.ask(message, top_k=top_k, assessed=(found, acute)))
+            return _restarted(self.ask(message, top_k=top_k, assessed=assessment))
         normalised = normalise_message(message)  # once for the two checks
         kind = detect_smalltalk(message, normalised=normalised)
         if kind is not None:
@@ -264,7 +265,7 @@ class Bot:
             # "Should I stop taking X?": the general information is about X.
             query, hits, decision = self.retrieve(" ".join(plan.topic), top_k=top_k)
         prefix = f"{personal_advice_line(self.settings)} " if personal else ""
-        if acute:  # symptoms now that match no red flag: one line, first
+        if assessment.acute:  # symptoms now that match no red flag: one line, first
             prefix = f"{safety_net_line(self.settings)} {prefix}"
         if not decision.answer or not hits:
             declined = self.not_found(query)

@@ -17,7 +17,7 @@ from chatbot.api.security import request_id
 from chatbot.api.state import state
 from chatbot.config import Settings, setting_range
 from chatbot.errors import RequestError
-from chatbot.triage.redflags import Triage
+from chatbot.triage.redflags import Assessment
 
 log = logging.getLogger("chatbot.api")
 
@@ -149,14 +149,14 @@ def is_urgent_chat() -> bool:
     bot = state().bot
     assessed = bot.triager.assess(message[: state().settings.max_message_chars])
     g.chatbot_triage = (bot, message, assessed)  # the route's Bot.ask uses it instead of triaging again
-    return assessed[0] is not None
+    return assessed.found is not None
 
 
-def triaged(bot: object, message: str) -> tuple[Triage | None, bool] | None:
+def triaged(bot: object, message: str) -> Assessment | None:
     """The triage :func:`is_urgent_chat` already made of this request's message, else None."""
     found = g.get("chatbot_triage")
     if found is not None and found[0] is bot and found[1] == message:
-        assessed: tuple[Triage | None, bool] = found[2]
+        assessed: Assessment = found[2]
         return assessed
     return None
 

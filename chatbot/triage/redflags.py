@@ -25,7 +25,7 @@ from chatbot.clinic import bundled_corpus_dir
 from chatbot.triage.rules import ContextRules, CueRule, FlagRule, Group, RedFlagTable, load_context, load_table
 from chatbot.triage.text import BOUNDARY_CLAUSE, BOUNDARY_SENTENCE, Analysed, PhraseTable, TextAnalyser
 
-__all__ = ["Triage", "Triager", "UrgentKind", "acute_now", "default_triager", "load_triager", "triage"]
+__all__ = ["Assessment", "Triage", "Triager", "UrgentKind", "acute_now", "default_triager", "load_triager", "triage"]
 
 MAX_CHARS = 2_000
 _OPENERS = frozenset({"and", "so", "also", "ok", "okay", "hi", "hello", "hey", "pleas", "um", "well", "then", "oh"})
@@ -248,11 +248,10 @@ class Triager:
         """The most urgent red flag the message describes, or None."""
         return self._flag(_Reading(self, message))
 
-    def assess(self, message: str) -> tuple[Triage | None, bool]:
-        """:meth:`triage` and, when no flag is met, :meth:`acute_now`, from one reading of the message."""
+    def assess(self, message: str) -> Assessment:
+        """:meth:`triage` now and, when no flag is met, :meth:`acute_now` when asked for: one reading of the message."""
         reading = _Reading(self, message)
-        found = self._flag(reading)
-        return found, found is None and self._acute(reading)
+        return Assessment(self, reading, self._flag(reading))
 
     def _flag(self, reading: _Reading) -> Triage | None:
         if not reading.found:
@@ -315,6 +314,25 @@ def load_triager(corpus_root: Path) -> Triager:
 def default_triager() -> Triager:
     """The packaged general table plus the bundled corpus's own table."""
     return load_triager(bundled_corpus_dir())
+
+
+class Assessment:
+    """A message's red flag (``found``) and, read from the same analysis on first use, whether it
+    describes symptoms happening now that meet no flag (``acute``: the safety-net line)."""
+
+    __slots__ = ("_acute", "_reading", "_triager", "found")
+
+    def __init__(self, triager: Triager, reading: _Reading, found: Triage | None) -> None:
+        self._triager = triager
+        self._reading = reading
+        self._acute: bool | None = None
+        self.found = found
+
+    @property
+    def acute(self) -> bool:
+        if self._acute is None:
+            self._acute = self.found is None and self._triager._acute(self._reading)
+        return self._acute
 
 
 def triage(message: str) -> Triage | None:
