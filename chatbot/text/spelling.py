@@ -162,7 +162,7 @@ def sound_key(word: str) -> str:
 
 
 def sounds_like(vocabulary: Vocabulary, word: str) -> str | None:
-    """The corpus word spelt as ``word`` sounds ("botoks" -> "botox", "hemyfaishal" -> "hemifacial"), or None.
+    """The corpus word spelt as ``word`` sounds ("botoks" -> "botox", "hemifaishal" -> "hemifacial"), or None.
 
     For words that are neither in the corpus nor English (the caller checks): a spelling
     by ear keeps the consonant sounds (Metaphone key) but may be several letters off, the
