@@ -364,8 +364,8 @@ def _may_correct(token: str, fixed: str) -> bool:
 
     A word English has (WordNet's lemma or an inflection of one) is no misspelling, however
     close a corpus word is: "cancel" is not "cancer", "shoulder" not "should", "black" not
-    "back". It is only taken for another form or spelling of the same word (safer -> safe,
-    fully -> full, tranquillisers -> tranquilizers).
+    "back". It is only taken for another form of the same word that WordNet links to it
+    (safer -> safe, fully -> full) or a synonym in a common sense of both.
     """
     table = _wordnet()
     if token not in table:
