@@ -302,8 +302,9 @@ class Analyzer:
                 stemmed = stem(token)
                 if stemmed in known_terms or phrases.get(stemmed) or stemmed in self.general:
                     continue
+                english = token in _wordnet()  # an English word is no misspelling of another word
                 fixed = vocabulary.closest(token)
-                if fixed and fixed != token and _may_correct(token, fixed):
+                if fixed and fixed != token and (not english or _same_word_form(token, fixed)):
                     corrections.append(Correction(original=token, corrected=fixed))
                     tokens[i] = fixed
                     continue
@@ -320,7 +321,7 @@ class Analyzer:
                     corrections.append(Correction(original=token, corrected=wording))
                     tokens[i] = wording
                     continue
-                if token in _wordnet():  # an English word the corpus lacks is not a misspelling
+                if english:  # an English word the corpus lacks is not a misspelling
                     continue
                 fixed = sounds_like(vocabulary, token) or _english_word(token, known_terms)
                 if fixed:  # spelt by ear ("botoks"), or a misspelt English word ("painfull")
@@ -359,8 +360,8 @@ def _wordnet() -> WordNetTable:
     return WordNetTable.default()
 
 
-def _may_correct(token: str, fixed: str) -> bool:
-    """Whether ``token`` may be corrected to the corpus word ``fixed``.
+def _same_word_form(token: str, fixed: str) -> bool:
+    """Whether the corpus word ``fixed`` is another form of the English word ``token``.
 
     A word English has (WordNet's lemma or an inflection of one) is no misspelling, however
     close a corpus word is: "cancel" is not "cancer", "shoulder" not "should", "black" not
@@ -368,8 +369,6 @@ def _may_correct(token: str, fixed: str) -> bool:
     (safer -> safe, fully -> full) or a synonym in a common sense of both.
     """
     table = _wordnet()
-    if token not in table:
-        return True
     return fixed in table.derivations(token) or fixed in table.synonyms(token) or stem(fixed) == stem(token)
 
 
