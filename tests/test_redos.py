@@ -204,7 +204,14 @@ def _splitter_calls() -> list[tuple[str, Callable[[str], object]]]:
     from chatbot.documents.passages import split_sentences
     from chatbot.documents.readers.text import is_chrome
 
-    return [("split_sentences", split_sentences), ("is_chrome", is_chrome)]
+    from chatbot.documents.passages import run_in_heading
+
+    words = frozenset({"tests", "the", "test", "blood", "a", "heart"})
+    return [
+        ("split_sentences", split_sentences),
+        ("is_chrome", is_chrome),
+        ("run_in_heading", lambda text: run_in_heading(text, words)),
+    ]
 
 
 def _safety_calls() -> list[tuple[str, Callable[[str], object]]]:

@@ -22,6 +22,13 @@ __all__ = ["Passage", "SplitOptions", "split", "split_all", "split_sentences"]
 
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "dr", "mr", "mrs", "ms", "prof", "vs", "etc", "approx", "no", "fig", "st"})
+# Title case keeps these short words lowercase inside a heading ("Blood Flow to the Heart Is Blocked").
+_TITLE_CASE_SMALL_WORDS = frozenset(
+    {"a", "an", "the", "and", "or", "nor", "but", "of", "to", "in", "on", "for", "with", "at", "by", "from", "as",
+     "is", "are", "vs", "via", "per"}
+)  # fmt: skip
+_RUN_IN_HEADING_MAX_WORDS = 10
+_LOWERCASE_WORD = re.compile(r"\b[a-z][a-z'-]*\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,7 @@ class _Unit:
     start: int
     end: int
     words: int
+    heading: bool = False
 
 
 def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -99,7 +107,61 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return spans
 
 
-def _units(blocks: list[Block], text: str, options: SplitOptions) -> list[_Unit]:
+def run_in_heading(sentence: str, lowercase_words: frozenset[str] | set[str]) -> int:
+    """Length of a heading run into the start of ``sentence``, or 0 when it has none.
+
+    Web pages flattened to text lose their sub-headings' line breaks: "Bone Density Tests The test
+    used to diagnose osteoporosis is called a bone density test." The heading is a run of title-case
+    words (capitalised words, numbers, acronyms and title case's small lowercase words, ending on a
+    capitalised word) followed by a capitalised word that starts a plain sentence (its next word is
+    lowercase). Every capitalised word involved must occur in lowercase elsewhere in the document,
+    so names ("The United States Preventive Services Task Force recommends ...") are not headings.
+    """
+    tokens = sentence.split(maxsplit=_RUN_IN_HEADING_MAX_WORDS + 2)
+    best = repeated = 0
+    offset = 0
+    for j in range(1, min(len(tokens) - 1, _RUN_IN_HEADING_MAX_WORDS + 1)):
+        token = tokens[j - 1]
+        offset = sentence.index(token, offset) + len(token)
+        if not (_title_word(token, lowercase_words) or token in _TITLE_CASE_SMALL_WORDS):
+            break
+        first, after = tokens[j], tokens[j + 1]
+        if (
+            first[:1].isupper()
+            and first.isalpha()
+            and first.lower() in lowercase_words
+            and after[:1].islower()
+            and _title_word(token, lowercase_words)
+            and not token[0].isdigit()
+            and (len(first) > 1 or j > 1)  # "Vitamin A is ..." is no heading
+        ):
+            cut = sentence.index(first, offset)
+            if first.lower() == token.lower():  # "Diabetes Diabetes is ...": the heading repeated
+                repeated = cut
+            # A sentence's second word is seldom one of title case's small words: "Blood Flow to the
+            # Heart Is Blocked | The heart works", never "Blood | Flow to the Heart"; "Systolic Pressure
+            # is the pressure ..." is a sentence, not a heading and one.
+            elif after.lower() not in _TITLE_CASE_SMALL_WORDS:
+                best = cut
+    return best or repeated
+
+
+def _title_word(token: str, lowercase_words: frozenset[str] | set[str]) -> bool:
+    """A capitalised common word ("Tests", "Heart's", "Follow-ups"), an acronym or a number ("9-1-1")."""
+    core = token.strip("'")
+    if not core:
+        return False
+    if core[0].isdigit():
+        return all(c.isdigit() or c in "-,/" for c in core)
+    if not core[0].isupper() or not all(c.isalpha() or c in "'-" for c in core):
+        return False
+    if core.isupper():
+        return len(core) >= 2
+    base = core.split("'")[0].lower()
+    return base in lowercase_words
+
+
+def _units(blocks: list[Block], text: str, options: SplitOptions, lowercase_words: frozenset[str]) -> list[_Unit]:
     """Sentences and lists as indivisible units; a list is glued to its intro sentence."""
     units: list[_Unit] = []
     for index, block in enumerate(blocks):
@@ -120,6 +182,11 @@ def _units(blocks: list[Block], text: str, options: SplitOptions) -> list[_Unit]
                 units.append(unit)
         else:
             for s, e in split_sentences(block.text, block.start):
+                cut = run_in_heading(text[s:e], lowercase_words)
+                if cut:
+                    head_end = s + len(text[s : s + cut].rstrip())
+                    units.append(_Unit(s, head_end, len(text[s:head_end].split()), heading=True))
+                    s += cut
                 units.append(_Unit(s, e, len(text[s:e].split())))
     return units
 
@@ -127,7 +194,11 @@ def _units(blocks: list[Block], text: str, options: SplitOptions) -> list[_Unit]
 def _pack(units: list[_Unit], options: SplitOptions) -> list[tuple[int, int]]:
     passages: list[list[_Unit]] = []
     for unit in units:
-        if passages and sum(u.words for u in passages[-1]) + unit.words <= options.max_words:
+        current = sum(u.words for u in passages[-1]) if passages else 0
+        # A run-in sub-heading starts a new passage once the current one is long enough to stand alone.
+        if unit.heading and current >= options.min_words:
+            passages.append([unit])
+        elif passages and (passages[-1][-1].heading or current + unit.words <= options.max_words):
             passages[-1].append(unit)
         else:
             passages.append([unit])
@@ -167,7 +238,9 @@ def split(document: Document, options: SplitOptions | None = None) -> list[Passa
     passages: list[Passage] = []
     seen: dict[str, int] = {}
 
-    def add(passage_id: str, block: Block, start: int, end: int, text: str) -> None:
+    def add(
+        passage_id: str, block: Block, start: int, end: int, text: str, path: tuple[str, ...] | None = None
+    ) -> None:
         if passage_id in seen:
             seen[passage_id] += 1
             passage_id = f"{passage_id}-{seen[passage_id]}"
@@ -178,7 +251,7 @@ def split(document: Document, options: SplitOptions | None = None) -> list[Passa
                 id=passage_id,
                 document_id=document.id,
                 title=document.title,
-                section_path=block.section_path,
+                section_path=block.section_path if path is None else path,
                 text=text,
                 start=start,
                 end=end,
@@ -191,16 +264,32 @@ def split(document: Document, options: SplitOptions | None = None) -> list[Passa
         )
 
     heading_starts = sorted(heading.start for heading in document.headings)
+    lowercase_words = frozenset(_LOWERCASE_WORD.findall(document.text))
     for group in _sections(document.blocks, heading_starts):
         if group[0].kind == "faq":
             for block in group:
                 add(f"{document.id}:{block.row_id}", block, block.start, block.end, block.text)
             continue
-        for start, end in _pack(_units(group, document.text, options), options):
+        units = _units(group, document.text, options, lowercase_words)
+        run_in = [unit for unit in units if unit.heading]
+        for start, end in _pack(units, options):
             text = document.text[start:end]
             if text.strip():
-                add(_passage_id(document.id, group[0].section_path, text), group[0], start, end, text)
+                path = group[0].section_path
+                sub = _run_in_heading_of(run_in, start, end, document.text)
+                if sub:
+                    path = (*path, sub)
+                add(_passage_id(document.id, path, text), group[0], start, end, text, path)
     return passages
+
+
+def _run_in_heading_of(run_in: list[_Unit], start: int, end: int, text: str) -> str:
+    """The run-in sub-heading a passage sits under: the last one before it, else the one it opens with."""
+    under = [unit for unit in run_in if unit.start <= start] or [unit for unit in run_in if start <= unit.start < end]
+    if not under:
+        return ""
+    unit = under[-1] if under[-1].start <= start else under[0]
+    return text[unit.start : unit.end].strip().rstrip(":")
 
 
 def split_all(documents: Iterable[Document], options: SplitOptions | None = None) -> list[Passage]:

@@ -275,3 +275,59 @@ def test_a_repeated_heading_starts_a_new_section_and_rules_are_not_text(tmp_path
     path.write_text("# T\n\n## Notes\n\nFirst note.\n\n***\n\n## Notes\n\nSecond note.\n", encoding="utf-8")
     passages = split(read_document(path))
     assert [p.text for p in passages] == ["First note.", "Second note."]
+
+
+_FLATTENED_PAGE = (
+    "# Osteoporosis\n\n## How is osteoporosis diagnosed?\n\n"
+    "Diagnosing osteoporosis involves several steps, starting with a physical exam and a careful medical "
+    "history, blood and urine tests, and possibly a bone density test. The doctor will also check for loss "
+    "of height and changes in posture, and may check your balance and the way you walk. "
+    "The doctor may ask about any fractures you have had, your lifestyle, your diet and your exercise habits. "
+    "Bone Density Tests The test used to diagnose osteoporosis is called a bone density test. "
+    "It measures how strong your bones are and whether you have low bone mass. "
+    "When To Talk With a Doctor Consider talking to your doctor about being tested if you break a bone "
+    "after age 50.\n"
+)
+
+
+def test_a_sub_heading_run_into_the_text_starts_a_passage_and_names_its_section(tmp_path: Path) -> None:
+    """Pages flattened to text lose the line break after a sub-heading; the passage still starts there."""
+    path = tmp_path / "osteoporosis.md"
+    path.write_text(_FLATTENED_PAGE, encoding="utf-8")
+    passages = split(read_document(path), SplitOptions(max_words=120, min_words=30))
+    opening = [p for p in passages if p.text.startswith("Bone Density Tests The test used")]
+    assert len(opening) == 1
+    assert opening[0].section_path == ("Osteoporosis", "How is osteoporosis diagnosed?", "Bone Density Tests")
+    assert opening[0].section == "How is osteoporosis diagnosed? > Bone Density Tests"
+    first = passages[0]
+    assert first.section_path == ("Osteoporosis", "How is osteoporosis diagnosed?")
+    assert "Bone Density Tests" not in first.text
+    # nothing is lost or repeated
+    assert " ".join(p.text for p in passages) == " ".join(_FLATTENED_PAGE.split("\n\n", 2)[2].split())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "heading"),
+    [
+        ("Bone Density Tests The test used to diagnose osteoporosis is a bone density test.", "Bone Density Tests"),
+        ("Blood Flow to the Heart Is Blocked The heart works 24 hours a day.", "Blood Flow to the Heart Is Blocked"),
+        ("Call 9-1-1 Right Away A heart attack is an emergency.", "Call 9-1-1 Right Away"),
+        ("Diabetes Diabetes is characterized by too much sugar in the blood.", "Diabetes"),
+        # a name is not a heading: its words never occur in lowercase in the document
+        ("The United States Preventive Services Task Force recommends screening.", ""),
+        # a definition in title case is a sentence
+        ("Systolic Pressure is the pressure of blood against the artery walls.", ""),
+        ("Vitamin A is found in carrots.", ""),
+        ("The test is quick and painless.", ""),
+        ("Angina is a recurring pain in the chest.", ""),
+    ],
+)
+def test_run_in_headings_are_told_from_sentences(sentence: str, heading: str) -> None:
+    from chatbot.documents.passages import run_in_heading
+
+    document_words = {
+        "bone", "density", "tests", "the", "test", "used", "blood", "flow", "heart", "is", "blocked", "call",
+        "right", "away", "a", "attack", "diabetes", "characterized", "pressure", "systolic", "vitamin",
+        "found", "angina", "recurring", "preventive", "recommends", "screening",
+    }  # fmt: skip
+    assert sentence[: run_in_heading(sentence, document_words)].strip() == heading
