@@ -30,14 +30,17 @@ _SPELLING = (
     (re.compile(r"(?<=[^aeiou])ae(?=[^aeiou])"), "e"),  # anaesthesia, haemorrhage, paediatric
     (re.compile(r"^oe(?=[dsn])"), "e"),  # oedema, oesophagus, oestrogen
     (re.compile(r"(?<=[a-z]{3})our(s|ed|ing|ous)?$"), r"or\1"),  # tumour, behaviour, colour
-    (re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)$"), r"iz\1"),  # stabilise, personalised
+    # travelled, cancelled, counselling, tranquilliser: an "l" doubled after the vowel of a later
+    # syllable ("filling", "telling" and "swelling" have one syllable before the "ll" and keep it)
+    (re.compile(r"^([^aeiouy]*[aeiouy]+[^aeiouy]+[aeiouy]*[aei])ll(?=ing|ed|er|ers|is|iz|ous|ery)"), r"\1l"),
+    (re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|er|ers|ation|ations)$"), r"iz\1"),  # stabilise, tranquilliser
     (re.compile(r"(?<=[a-z])ys(e|es|ed|ing)$"), r"yz\1"),  # paralyse, analyse
     (re.compile(r"(?<=[^aeiou])tre(s)?$"), r"ter\1"),  # centre, litre, theatre
 )
 
 
 #: The letters each rule above needs, tested before running its pattern (indexing speed).
-_SPELLING_NEEDS = ("ae", "oe", "our", "is", "ys", "tre")
+_SPELLING_NEEDS = ("ae", "oe", "our", "ll", "is", "ys", "tre")
 
 
 def american(word: str) -> str:

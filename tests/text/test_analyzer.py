@@ -139,6 +139,32 @@ def test_british_spelling_finds_the_american_text(bot: Bot, british: str, writte
 
 
 @pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("tranquillisers", "tranquilizers"),
+        ("travelled", "traveled"),
+        ("cancelled", "canceled"),
+        ("counselling", "counseling"),
+        ("labelled", "labeled"),
+        ("marvellous", "marvelous"),
+    ],
+)
+def test_a_british_doubled_l_meets_the_american_spelling(british: str, american: str) -> None:
+    from chatbot.text.stem import stem
+
+    assert stem(british) == stem(american)
+
+
+@pytest.mark.parametrize(("one", "other"), [("filling", "filing"), ("tilling", "tiling"), ("willing", "wiling")])
+def test_a_stressed_doubled_l_is_kept(one: str, other: str) -> None:
+    """Only the unstressed doubling is folded: a dental filling is no filing."""
+    from chatbot.text.stem import american, stem
+
+    assert american(one) == one
+    assert stem(one) != stem(other)
+
+
+@pytest.mark.parametrize(
     ("question", "wrong", "right"),
     [
         ("decompresion", "decompresion", "decompression"),
