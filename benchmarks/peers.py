@@ -13,6 +13,15 @@ Usage::
 
 Prints a markdown table: hit@1 / hit@3 of the peer and of the chatbot, and the chatbot's decline
 figures, per set.
+
+The two rank different units: the peer whole blank-line paragraphs (up to 1,900 words in the dev
+sets' leaflets), the chatbot its 30-120-word passages, and a longer unit holds more expected
+phrases. ``--equal-units`` compares the rankings alone on the same units: the peer's paragraphs
+are written as an FAQ file, the chatbot ranks them in batch mode (``chatbot eval --run``, no
+decision), and both are scored on the answerable questions (a paragraph is relevant when it
+holds an expected phrase)::
+
+    python benchmarks/peers.py --equal-units
 """
 
 from __future__ import annotations
@@ -164,6 +173,56 @@ def chatbot_figures(questions: Path, corpus: Path | None) -> dict[str, Any]:
     return metrics
 
 
+def equal_units(questions: Path, corpus: Path) -> tuple[tuple[float, float, float], tuple[float, float, float], int]:
+    """(hit@1, hit@3, MRR@10) of the peer and of the chatbot's batch ranking over the peer's paragraphs."""
+    peer = Peer(corpus)
+    cases = [
+        c
+        for c in yaml.safe_load(questions.read_text(encoding="utf-8"))["cases"]
+        if c.get("expect_type") == "answer" and c.get("expect_text") and c.get("message")
+    ]
+    relevant = {
+        case["id"]: {
+            n
+            for n, paragraph in enumerate(peer.paragraphs)
+            if any(fold(e) in fold(paragraph) for e in case["expect_text"])
+        }
+        for case in cases
+    }
+    cases = [case for case in cases if relevant[case["id"]]]
+
+    def figures(rankings: dict[str, list[int]]) -> tuple[float, float, float]:
+        h1 = h3 = rr = 0.0
+        for case in cases:
+            ranks = [i for i, n in enumerate(rankings.get(case["id"], [])[:10]) if n in relevant[case["id"]]]
+            h1 += bool(ranks and ranks[0] == 0)
+            h3 += bool(ranks and ranks[0] < 3)
+            rr += 1 / (ranks[0] + 1) if ranks else 0.0
+        return h1 / len(cases), h3 / len(cases), rr / len(cases)
+
+    ours: dict[str, list[int]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        faq, asked, run = Path(folder) / "faq.jsonl", Path(folder) / "questions.jsonl", Path(folder) / "run.jsonl"
+        with faq.open("w", encoding="utf-8") as handle:
+            for n, paragraph in enumerate(peer.paragraphs):
+                handle.write(json.dumps({"_id": f"p{n}", "title": "", "text": paragraph}) + "\n")
+        with asked.open("w", encoding="utf-8") as handle:
+            for case in cases:
+                handle.write(json.dumps({"id": case["id"], "text": case["message"]}) + "\n")
+        args = [sys.executable, "-m", "chatbot", "eval", str(asked), "--corpus", str(faq), "--run", str(run)]
+        subprocess.run([*args, "--top-k", "10"], cwd=ROOT, capture_output=True, check=True)
+        for line in run.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            ours[row["id"]] = [int(hit["id"][1:]) for hit in row["ranking"]]
+    theirs = {case["id"]: _peer_order(peer, case["message"]) for case in cases}
+    return figures(theirs), figures(ours), len(cases)
+
+
+def _peer_order(peer: Peer, question: str) -> list[int]:
+    scores = peer.bm25.get_scores(peer.tokens(question))
+    return sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:10]
+
+
 def value(metrics: dict[str, Any], name: str) -> str:
     found = metrics.get(name) or {}
     return "-" if found.get("value") is None else f"{found['value']:.2f}"
@@ -173,6 +232,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", type=Path, action="append", help="a question set (eval format)")
     parser.add_argument("--corpus", type=Path, action="append", help="its corpus folder (same order as --set)")
+    parser.add_argument("--equal-units", action="store_true", help="rank the peer's paragraphs with both (no decision)")
     args = parser.parse_args()
     if args.set:
         pairs = list(zip(args.set, args.corpus or [None] * len(args.set), strict=True))
@@ -180,6 +240,17 @@ def main() -> None:
         pairs = [(ROOT / "tests" / "qa" / "answerable.yaml", None)]
         devsets = sorted(d for d in (ROOT / "tests" / "devsets").iterdir() if d.is_dir())
         pairs += [(d / "eval.yaml", d / "corpus") for d in devsets]
+    if args.equal_units:
+        print(
+            "| set (the peer's paragraphs) | questions | peer hit@1 / hit@3 / MRR@10 | chatbot hit@1 / hit@3 / MRR@10 |"
+        )
+        print("|---|---|---|---|")
+        for questions, corpus in pairs:
+            theirs, ours, count = equal_units(questions, corpus or ROOT / "corpus")
+            name = questions.parent.name if corpus else questions.stem
+            peer_row, our_row = (" / ".join(f"{x:.2f}" for x in row) for row in (theirs, ours))
+            print(f"| {name} | {count} | {peer_row} | {our_row} |")
+        return
     print(
         "| set | peer hit@1 | peer hit@3 | chatbot hit@1 | chatbot hit@3 | answerable declined "
         "| unanswerable declined |"

@@ -201,10 +201,8 @@ def _analyzer_calls() -> list[tuple[str, Callable[[str], object]]]:
 
 
 def _splitter_calls() -> list[tuple[str, Callable[[str], object]]]:
-    from chatbot.documents.passages import split_sentences
+    from chatbot.documents.passages import run_in_heading, split_sentences
     from chatbot.documents.readers.text import is_chrome
-
-    from chatbot.documents.passages import run_in_heading
 
     words = frozenset({"tests", "the", "test", "blood", "a", "heart"})
     return [

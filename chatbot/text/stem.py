@@ -83,7 +83,6 @@ def stem(word: str) -> str:
     return str(_stemmer.stem(american(word)))
 
 
-
 _STEMS: dict[str, str] = {}
 
 
@@ -97,5 +96,3 @@ def stem_all(tokens: list[str]) -> list[str]:
         for i in compress(range(len(stems)), map(operator.is_, stems, repeat(None))):
             stems[i] = _STEMS[tokens[i]] = stem(tokens[i])
     return stems  # type: ignore[return-value]  # no None is left
-
-

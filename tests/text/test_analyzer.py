@@ -239,7 +239,14 @@ def test_a_word_the_corpus_lacks_is_searched_as_its_derivation(word: str, derive
 def test_numbers_from_ten_written_as_words_are_read_as_digits() -> None:
     analyzer = Analyzer.default()
     assert analyzer.tokens("is it like ninety percent after twelve weeks") == [
-        "is", "it", "like", "90", "percent", "after", "12", "weeks",
+        "is",
+        "it",
+        "like",
+        "90",
+        "percent",
+        "after",
+        "12",
+        "weeks",
     ]
     assert analyzer.tokens("which one is two") == ["which", "one", "is", "two"]  # one to nine stay words
 
@@ -263,8 +270,16 @@ def test_stopword_list_ships_with_the_package() -> None:
 
 def test_a_clinic_can_add_its_own_synonyms(tmp_path: Path) -> None:
     passages = [
-        Passage(id=f"d:{n}", document_id="d", title="T", section_path=("T",), text=text, start=0, end=len(text),
-                source="d.md")
+        Passage(
+            id=f"d:{n}",
+            document_id="d",
+            title="T",
+            section_path=("T",),
+            text=text,
+            start=0,
+            end=len(text),
+            source="d.md",
+        )
         for n, text in enumerate(["Parking is free for patients.", "Botox injections last months."])
     ]
     plain = PassageIndex(passages, analyzer=Analyzer.default())
@@ -283,9 +298,7 @@ def test_a_clinic_can_add_its_own_synonyms(tmp_path: Path) -> None:
         ("concepts:\n  mvd: 3\n", 2, "must be a list"),
     ],
 )
-def test_a_broken_synonyms_file_names_the_file_and_line(
-    tmp_path: Path, content: str, line: int, message: str
-) -> None:
+def test_a_broken_synonyms_file_names_the_file_and_line(tmp_path: Path, content: str, line: int, message: str) -> None:
     path = tmp_path / "synonyms.yaml"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(CorpusError, match=message) as caught:
