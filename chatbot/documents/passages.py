@@ -123,16 +123,17 @@ def run_in_heading(sentence: str, lowercase_words: frozenset[str] | set[str]) ->
     for j in range(1, min(len(tokens) - 1, _RUN_IN_HEADING_MAX_WORDS + 1)):
         token = tokens[j - 1]
         offset = sentence.index(token, offset) + len(token)
-        if not (_title_word(token, lowercase_words) or token in _TITLE_CASE_SMALL_WORDS):
+        titled = _title_word(token, lowercase_words)
+        if not (titled or token in _TITLE_CASE_SMALL_WORDS):
             break
         first, after = tokens[j], tokens[j + 1]
         if (
-            first[:1].isupper()
+            titled
+            and not token[0].isdigit()
+            and first[:1].isupper()
             and first.isalpha()
             and first.lower() in lowercase_words
             and after[:1].islower()
-            and _title_word(token, lowercase_words)
-            and not token[0].isdigit()
             and (len(first) > 1 or j > 1)  # "Vitamin A is ..." is no heading
         ):
             cut = sentence.index(first, offset)
@@ -193,15 +194,19 @@ def _units(blocks: list[Block], text: str, options: SplitOptions, lowercase_word
 
 def _pack(units: list[_Unit], options: SplitOptions) -> list[tuple[int, int]]:
     passages: list[list[_Unit]] = []
+    current = 0  # words in passages[-1]
     for unit in units:
-        current = sum(u.words for u in passages[-1]) if passages else 0
         # A run-in sub-heading starts a new passage once the current one is long enough to stand alone.
-        if unit.heading and current >= options.min_words:
-            passages.append([unit])
-        elif passages and (passages[-1][-1].heading or current + unit.words <= options.max_words):
+        if (
+            passages
+            and not (unit.heading and current >= options.min_words)
+            and (passages[-1][-1].heading or current + unit.words <= options.max_words)
+        ):
             passages[-1].append(unit)
+            current += unit.words
         else:
             passages.append([unit])
+            current = unit.words
     if len(passages) > 1:
         tail_words = sum(u.words for u in passages[-1])
         before_words = sum(u.words for u in passages[-2])
@@ -264,12 +269,14 @@ def split(document: Document, options: SplitOptions | None = None) -> list[Passa
         )
 
     heading_starts = sorted(heading.start for heading in document.headings)
-    lowercase_words = frozenset(_LOWERCASE_WORD.findall(document.text))
+    lowercase_words: frozenset[str] | None = None  # read once, and only for a document with prose
     for group in _sections(document.blocks, heading_starts):
         if group[0].kind == "faq":
             for block in group:
                 add(f"{document.id}:{block.row_id}", block, block.start, block.end, block.text)
             continue
+        if lowercase_words is None:
+            lowercase_words = frozenset(_LOWERCASE_WORD.findall(document.text))
         units = _units(group, document.text, options, lowercase_words)
         run_in = [unit for unit in units if unit.heading]
         for start, end in _pack(units, options):
@@ -285,11 +292,9 @@ def split(document: Document, options: SplitOptions | None = None) -> list[Passa
 
 def _run_in_heading_of(run_in: list[_Unit], start: int, end: int, text: str) -> str:
     """The run-in sub-heading a passage sits under: the last one before it, else the one it opens with."""
-    under = [unit for unit in run_in if unit.start <= start] or [unit for unit in run_in if start <= unit.start < end]
-    if not under:
-        return ""
-    unit = under[-1] if under[-1].start <= start else under[0]
-    return text[unit.start : unit.end].strip().rstrip(":")
+    before = [unit for unit in run_in if unit.start <= start]
+    unit = before[-1] if before else next((unit for unit in run_in if unit.start < end), None)
+    return "" if unit is None else text[unit.start : unit.end].strip().rstrip(":")
 
 
 def split_all(documents: Iterable[Document], options: SplitOptions | None = None) -> list[Passage]:
